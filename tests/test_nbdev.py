@@ -1,0 +1,39 @@
+"The notebooks are the source: they must be clean, in sync with the package, and their tests must pass."
+import json, os, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_'))
+BIN = Path(sys.executable).parent
+
+def _nbdev(cmd, *args, cwd=ROOT, timeout=1800):
+    exe = BIN/cmd if (BIN/cmd).exists() else cmd
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+def _copy_project(dst):
+    for name in ('nbs', 'cali_sketch'): shutil.copytree(ROOT/name, dst/name, ignore=shutil.ignore_patterns('__pycache__'))
+    for name in ('settings.ini', 'setup.py', 'README.md'): shutil.copy(ROOT/name, dst/name)
+
+def test_notebooks_are_clean(tmp_path):
+    "nbdev_clean leaves every notebook unchanged (no stray metadata, execution counts or ids)."
+    _copy_project(tmp_path)
+    r = _nbdev('nbdev_clean', cwd=tmp_path); assert r.returncode == 0, r.stderr
+    dirty = [p.name for p in NBS if (tmp_path/'nbs'/p.name).read_bytes() != p.read_bytes()]
+    assert not dirty, f"run nbdev_clean: these notebooks are not clean: {dirty}"
+
+def test_package_in_sync_with_notebooks(tmp_path):
+    "nbdev_export reproduces cali_sketch/ exactly: nobody edited the generated .py files by hand."
+    _copy_project(tmp_path)
+    r = _nbdev('nbdev_export', cwd=tmp_path); assert r.returncode == 0, r.stderr
+    diff = []
+    for p in sorted((tmp_path/'cali_sketch').rglob('*.py')):
+        q = ROOT/'cali_sketch'/p.relative_to(tmp_path/'cali_sketch')
+        if not q.exists() or q.read_text() != p.read_text(): diff.append(str(q.relative_to(ROOT)))
+    assert not diff, f"run nbdev_export and commit: out of sync with the notebooks: {diff}"
+
+@pytest.mark.parametrize('nb', NBS, ids=[p.stem for p in NBS])
+def test_notebook(nb):
+    "Every cell of the notebook runs and its tests pass (slow/cuda cells skipped, as in CPU CI)."
+    r = _nbdev('nbdev_test', '--path', str(nb), '--n_workers', '0', '--do_print')
+    assert r.returncode == 0, f"nbdev_test failed for {nb.name}:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
