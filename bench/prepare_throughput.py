@@ -42,11 +42,16 @@ def main(argv=None):
         ext = EdgeExtractor(load_contour_detector(weights=a.hed_weights, device=a.device))
         t_load = time.perf_counter() - t
         ext([crop_resize(load_image(p), a.size) for p in sorted(src.iterdir())[:2]])  # warm-up
+        load0, c0 = os.getloadavg()[0], time.process_time()
         rep = prepare(src, tmp/'out', size=a.size, detector=ext, batch_size=a.batch_size, progress=False)
+        cpu = time.process_time() - c0
         print(f"\nprepare: {what} at {a.size}x{a.size}, batch {a.batch_size}, contours {rep.contours.get('name')}")
-        print(f"  detector load {t_load:.1f}s (once per run)")
+        print(f"  detector load {t_load:.1f}s (once per run); load average at start {load0:.1f} on {cores} cores"
+              + ("  << the machine is busy: wall-clock rates below are pessimistic" if load0 > cores else ''))
         print(f"  {rep.new} images in {rep.seconds:.1f}s = {rep.rate:.1f} img/s  "
               f"({rep.rate / TARGET:.2f}x the {TARGET:g} img/s target; 5,400 photos in {5400 / max(rep.rate, 1e-9) / 60:.1f} min)")
+        print(f"  CPU time {cpu / max(rep.new, 1) * 1000:.0f} ms/image (all threads); if those {cores} cores were ours alone: "
+              f"<= {cores * rep.new / max(cpu, 1e-9):.1f} img/s")
         ims = [crop_resize(load_image(p), a.size) for p in sorted(src.iterdir())[:max(a.batch_size, 32)]]
         t = time.perf_counter()
         for i in range(0, len(ims), a.batch_size): ext(ims[i:i + a.batch_size])
