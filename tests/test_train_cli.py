@@ -1,0 +1,90 @@
+"`cali-sketch train` / `cali-sketch demo` as a user runs them: a subprocess, killed and resumed, bad input, the demo page."
+import csv, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+
+from cali_sketch import cli
+from cali_sketch.data import demo_data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def _cmd(sub:str) -> list[str]:
+    "The command a user types; before the lead registers the subcommand, the same function called directly."
+    if sub in cli.COMMANDS: return [sys.executable, '-c', 'import sys; from cali_sketch.cli import main; sys.exit(main(sys.argv[1:]))', sub]
+    fn = {'train': 'train_cli', 'demo': 'demo_cli'}[sub]
+    return [sys.executable, '-c', f'import sys; from cali_sketch.train import {fn}; sys.exit({fn}(sys.argv[1:]))']
+
+def _env(tmp:Path) -> dict:
+    # an empty torch hub cache: no VGG-19 weights can be found by accident; one thread each keeps 2 cores honest
+    return {**os.environ, 'TORCH_HOME': str(tmp/'torch-home'), 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
+
+def run(sub, *args, tmp:Path, timeout=90):
+    return subprocess.run([*_cmd(sub), *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=tmp, env=_env(tmp))
+
+@pytest.fixture(scope='module')
+def prepared(tmp_path_factory):
+    return demo_data(tmp_path_factory.mktemp('faces'), n=24, size=64)
+
+SMALL = ['--model', 'small', '--batch-size', '4', '--device', 'cpu', '--quiet', '--log-every', '1']
+
+def _steps(run_dir:Path) -> list[int]:
+    "Steps logged in losses.csv (complete rows only: the file may be being appended to)."
+    if not (run_dir/'losses.csv').exists(): return []
+    with open(run_dir/'losses.csv', newline='') as f: rows = list(csv.reader(f))
+    return [int(r[0]) for r in rows[1:] if rows and len(r) == len(rows[0]) and r[0].isdigit()]
+
+def test_missing_data_is_a_clear_error(tmp_path):
+    r = run('train', '--stage', 'scn', '--data', tmp_path/'no-such-folder', '--out', tmp_path/'run', tmp=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert 'no-such-folder' in r.stderr and 'cali-sketch prepare' in r.stderr
+    assert 'Traceback' not in r.stderr
+    assert not (tmp_path/'run').exists()
+
+def test_wrong_stage_and_missing_init(tmp_path, prepared):
+    r = run('train', '--stage', 'gan', '--data', prepared, tmp=tmp_path)
+    assert r.returncode == 2 and "invalid choice: 'gan'" in r.stderr
+    r = run('train', '--stage', 'joint', '--data', prepared, '--out', tmp_path/'j', *SMALL, tmp=tmp_path)
+    assert r.returncode == 1 and '--scn-ckpt' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    # no ImageNet VGG-19 weights: an error saying how to get them or choose the substitute, never a silent swap
+    r = run('train', '--stage', 'isn', '--data', prepared, '--out', tmp_path/'i', *SMALL, tmp=tmp_path)
+    assert r.returncode == 1 and 'VGG-19' in r.stderr and '--backbone hed-vgg16' in r.stderr, r.stderr
+    assert not (tmp_path/'i'/'last.pt').exists()
+
+def test_kill_and_resume(tmp_path, prepared):
+    out = tmp_path/'scn'
+    args = ['--stage', 'scn', '--data', prepared, '--out', out, *SMALL, '--ckpt-every', '3']
+    p = subprocess.Popen([*_cmd('train'), *map(str, args + ['--steps', '100000'])], cwd=tmp_path, env=_env(tmp_path),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        t0 = time.time()
+        while not ((out/'last.pt').exists() and len(_steps(out)) >= 5):  # a checkpoint, and logged steps beyond it
+            assert p.poll() is None, p.stderr.read().decode()
+            assert time.time() - t0 < 60, 'no checkpoint after 60 s'
+            time.sleep(0.2)
+    finally:
+        p.send_signal(signal.SIGKILL); p.wait()
+    logged = _steps(out)
+    # starting again without --resume must not wipe the run
+    r = run('train', *args, '--steps', '20', tmp=tmp_path)
+    assert r.returncode == 1 and '--resume' in r.stderr, r.stderr
+    assert _steps(out) == logged
+    # resume: the config comes from the checkpoint (no --data needed), --steps extends it
+    r = run('train', '--stage', 'scn', '--out', out, '--resume', '--steps', str(max(logged) + 4), '--quiet', tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    steps = _steps(out)
+    assert steps == list(range(1, max(logged) + 5)), steps  # continues, no duplicated or missing steps
+    assert (out/'losses.png').exists()
+
+def test_demo_quick_writes_results_page(tmp_path):
+    t0 = time.time()
+    r = run('demo', '--quick', '--out', tmp_path/'demo', '--quiet', tmp=tmp_path, timeout=150)
+    assert r.returncode == 0, r.stderr[-3000:]
+    page = (tmp_path/'demo'/'index.html').read_text()
+    for s in ('grid.png', 'losses_scn.png', 'losses_isn.png', 'losses_joint.png', 'Synthetic faces', 'Small model', 'backbone', 'Tiny budget'):
+        assert s in page, s
+    for f in ('grid.png', 'losses_scn.png', 'losses_isn.png', 'losses_joint.png'):
+        assert (tmp_path/'demo'/f).read_bytes()[:4] == b'\x89PNG', f
+    assert 'FALLBACK' in r.stderr  # the substitute backbone is announced
+    # re-running skips the finished stages and rewrites the page
+    r = run('demo', '--quick', '--out', tmp_path/'demo', '--quiet', tmp=tmp_path)
+    assert r.returncode == 0 and r.stdout.count('skipped') == 3, r.stdout
