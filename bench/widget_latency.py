@@ -1,0 +1,56 @@
+"""Latency of the S -> R -> P viewer: time from a control change to updated pictures.
+
+    python bench/widget_latency.py [--repeats 5] [--sizes 128 256] [--device cpu|cuda|all]
+
+For the paper networks (ModelConfig()) and the small demo ones (ModelConfig.small()), at each size, batch 1:
+  - 'new S'      : a corruption slider moves -> corrupt_sketch + G1 + G2 + PNG encoding (what a user waits for);
+  - 'G2 only'    : the "calibrate" checkbox flips -> cached R or S, G2 reruns;
+  - 'plain fwd'  : the reference, G1+G2 forward with spectral-norm parametrizations in place, under no_grad.
+Targets (2-core CPU, paper networks, a control that changes S): < 0.25 s at 128, < 1 s at 256.
+Networks are untrained (random init): latency does not depend on the weights' values.
+"""
+import os, sys, time, argparse, statistics
+import numpy as np
+import torch
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--sizes', type=int, nargs='+', default=[128, 256])
+    ap.add_argument('--device', default='all', help="'cpu', 'cuda' or 'all' (cpu, and cuda when present)")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(os.cpu_count())
+    from cali_sketch.models import ModelConfig, G1, G2
+    from cali_sketch.corrupt import toy_face_edges
+    from cali_sketch.pipeline import CaliSketch
+    from cali_sketch.widgets import scn_isn_viewer
+    devs = ['cpu', 'cuda'] if a.device == 'all' else [a.device]
+    devs = [d for d in devs if d != 'cuda' or torch.cuda.is_available()]
+    targets = {128: 0.25, 256: 1.0}
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPU threads, load average {load:.1f}"
+          + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ''))
+    print(f"{'device':6} {'config':6} {'size':>4} | {'new S (s)':>10} {'G2 only (s)':>11} {'plain fwd (s)':>13} | target (paper, new S)")
+    for dev in devs:
+        for cname, cfg in (('paper', ModelConfig()), ('small', ModelConfig.small())):
+            for size in a.sizes:
+                gc, ld = toy_face_edges(size, 0)
+                face = (np.full((size, size, 3), 200, np.uint8), gc, ld)
+                pipe = CaliSketch.random(cfg, size=size, device=dev)
+                v = scn_isn_viewer(pipe, {'face': face})
+                sync = (lambda: torch.cuda.synchronize()) if dev == 'cuda' else (lambda: None)
+                def timed(f):
+                    sync(); t = time.perf_counter(); f(); sync(); return time.perf_counter() - t
+                for _ in range(2): v.seed.value = v.seed.value + 1  # warm-up
+                new_s = [timed(lambda: setattr(v.seed, 'value', v.seed.value + 1)) for _ in range(a.repeats)]
+                g2 = [timed(lambda: setattr(v.calibrate, 'value', not v.calibrate.value)) for _ in range(a.repeats)]
+                g1r, g2r = G1(cfg).eval().to(dev), G2(cfg).eval().to(dev)
+                x = torch.from_numpy(v.S)[None, None].to(dev)
+                with torch.no_grad():
+                    g2r(g1r(x)); plain = [timed(lambda: g2r(g1r(x))) for _ in range(a.repeats)]
+                m = statistics.median
+                tgt = targets.get(size) if cname == 'paper' and dev == 'cpu' else None
+                verdict = '' if tgt is None else f"< {tgt} s: {'MET' if m(new_s) < tgt else 'MISSED'}"
+                print(f"{dev:6} {cname:6} {size:4d} | {m(new_s):10.3f} {m(g2):11.3f} {m(plain):13.3f} | {verdict}", flush=True)
+
+if __name__ == '__main__': sys.exit(main())
