@@ -70,14 +70,14 @@ def test_widgets_in_jupyterlab(lab):
         try:
             page = browser.new_page(viewport={'width': 1500, 'height': 1100})
             page.goto(url)
-            page.wait_for_selector('.jp-Notebook', timeout=60_000)
-            page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=30_000)
-            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
+            page.wait_for_selector('.jp-Notebook', timeout=90_000)
+            page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=90_000)
+            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000)
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
             outs = page.locator('.jp-Cell-outputArea')
             canvas = page.locator('.jp-Cell-outputArea canvas').first
-            canvas.wait_for(timeout=60_000)
-            page.wait_for_function("() => document.querySelectorAll('.jp-Cell-outputArea img').length >= 7", timeout=60_000)
+            canvas.wait_for(timeout=90_000)
+            page.wait_for_function("() => document.querySelectorAll('.jp-Cell-outputArea img').length >= 7", timeout=90_000)
             viewer_imgs = '.jp-Cell:nth-child(2) .jp-Cell-outputArea img'
             pad_imgs = '.jp-Cell:nth-child(3) .jp-Cell-outputArea img'
             before = _srcs(page, viewer_imgs)
@@ -88,7 +88,7 @@ def test_widgets_in_jupyterlab(lab):
             handle.scroll_into_view_if_needed(); handle.focus()
             for _ in range(5): page.keyboard.press('ArrowRight')
             page.wait_for_function(f"""(b) => {{ const s = [...document.querySelectorAll('{viewer_imgs}')].map(e => e.getAttribute('src'));
-                                       return s[2] !== b[2] && s[4] !== b[4]; }}""", arg=before, timeout=30_000)
+                                       return s[2] !== b[2] && s[4] !== b[4]; }}""", arg=before, timeout=90_000)
             after = _srcs(page, viewer_imgs)
             assert after[0] == before[0] and after[1] == before[1]  # photo and E_gt do not depend on the slider
             assert after[2] != before[2] and after[3] != before[3] and after[4] != before[4]  # S, R, P do
@@ -101,7 +101,7 @@ def test_widgets_in_jupyterlab(lab):
             for i in range(1, 11): page.mouse.move(box['x'] + 40 + 11 * i, box['y'] + 40 + 9 * i)
             page.mouse.up()
             page.wait_for_function(f"""(b) => {{ const s = [...document.querySelectorAll('{pad_imgs}')].map(e => e.getAttribute('src'));
-                                       return s.length == 2 && s[0] !== b[0] && s[1] !== b[1]; }}""", arg=pad_before, timeout=30_000)
+                                       return s.length == 2 && s[0] !== b[0] && s[1] !== b[1]; }}""", arg=pad_before, timeout=90_000)
             shot = tmp/'widgets.png'
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
