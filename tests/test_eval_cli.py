@@ -131,5 +131,7 @@ def test_reproduce_bad_input(runs):
     tmp, data = runs
     r = run('reproduce', '--data', tmp/'missing', '--steps', 3, tmp=tmp)
     assert r.returncode == 1 and 'missing' in r.stderr and 'no such folder' in r.stderr
+    r = run('reproduce', '--data', data, '--eval-data', tmp/'no-val', '--steps', 3, tmp=tmp)
+    assert r.returncode == 1 and '--eval-data' in r.stderr and 'no-val' in r.stderr
     r = run('reproduce', '--data', data, '--steps', 2, tmp=tmp)
     assert r.returncode == 2 and 'at least 3' in r.stderr
