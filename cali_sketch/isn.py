@@ -26,17 +26,18 @@ def make_extractor(cfg:RunConfig, # uses backbone, vgg19_weights, isn_loss
 
 # %% ../nbs/22_isn.ipynb #8dd7ffff
 class ISNStage(Stage):
-    "Stage 2: G2 (E_gt and/or G1(S) -> P) against D2; L1 + adversarial + perceptual + style + TV."
+    "Stage 2: G2 (E_gt and/or G1(S), or the raw S -> P) against D2; L1 + adversarial + perceptual + style + TV."
     name = 'isn'
     def __init__(self, cfg:RunConfig, val=None):
         super().__init__(cfg, val)
         self.g1 = self.fx = None
-        self.sample_titles = (['photo $I_{gt}$', 'target $E_{gt}$', '$P=G_2(E_{gt})$'] if cfg.isn_input == 'gt' else
-                              ['photo $I_{gt}$', 'sketch $S$', '$R=G_1(S)$ (frozen)', 'target $E_{gt}$', '$P=G_2(R)$'])
+        self.sample_titles = {'gt': ['photo $I_{gt}$', 'target $E_{gt}$', '$P=G_2(E_{gt})$'],
+                              'sketch': ['photo $I_{gt}$', 'sketch $S$', '$P=G_2(S)$']}.get(
+            cfg.isn_input, ['photo $I_{gt}$', 'sketch $S$', '$R=G_1(S)$ (frozen)', 'target $E_{gt}$', '$P=G_2(R)$'])
 
     def build(self):
         c = self.cfg
-        if c.isn_input != 'gt':
+        if c.isn_input in ('scn', 'mix'):
             if not c.scn_ckpt: raise FileNotFoundError(f"isn_input={c.isn_input!r} needs a trained SCN: set scn_ckpt (--scn-ckpt RUN)")
             self.g1, _ = make_scn(c.model)
             load_stage_weights(c.scn_ckpt, {'G1': self.g1}, c.model, None, 'scn_ckpt (--scn-ckpt)')
@@ -56,9 +57,10 @@ class ISNStage(Stage):
         with learn.autocast(): return self.g1(sketch).float()
 
     def inputs(self, learn, b) -> torch.Tensor:
-        "What G2 sees for batch `b`: E_gt, G1(S), or per sample one of them (`mix_p`: share of G1(S))."
+        "What G2 sees for batch `b`: E_gt, G1(S), per sample one of them (`mix_p`: share of G1(S)), or the raw S."
         m = self.cfg.isn_input
         if m == 'gt': return b['gt']
+        if m == 'sketch': return b['sketch']
         R = self.refine(learn, b['sketch'])
         if m == 'scn': return R
         pick = torch.rand(len(R), 1, 1, 1, device=R.device) < self.cfg.mix_p
@@ -79,5 +81,6 @@ class ISNStage(Stage):
     def samples(self, learn):
         b, G2 = self.sample_batch(learn), learn.models['G2']
         if self.cfg.isn_input == 'gt': return [list(r) for r in zip(b['photo'], b['gt'], G2(b['gt']))]
+        if self.cfg.isn_input == 'sketch': return [list(r) for r in zip(b['photo'], b['sketch'], G2(b['sketch']))]
         R = self.refine(learn, b['sketch'])
         return [list(r) for r in zip(b['photo'], b['sketch'], R, b['gt'], G2(R))]

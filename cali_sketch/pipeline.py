@@ -78,11 +78,12 @@ def _read_any(f:Path) -> tuple[dict, dict]:
     sd = _torch_ckpt(f); return sd['models'], sd['config']
 
 def _size_of(c:dict) -> int|None:
-    "The face size a run trained at: its `size`, else the size in its prepared data's manifest."
+    "The face size a run trained at: its `size`, else the size in its prepared data's manifest (`data.MANIFEST`)."
     if isinstance(c.get('size'), int): return c['size']
-    m = Path(str(c.get('data') or '')) / 'manifest.json'
-    try: return int(json.loads(m.read_text())['size']) if m.is_file() else None
-    except (ValueError, KeyError, OSError): return None
+    if not c.get('data'): return None
+    from cali_sketch.data import read_manifest  # here, not at the top: data pulls in the edge detectors
+    try: return int(read_manifest(c['data'], complete=False)['size'])
+    except (ValueError, KeyError, TypeError, OSError): return None  # data moved or gone: the caller falls back to 128
 
 def load_generators(run, # a run folder (joint/, scn/ + isn/, last.pt or *.safetensors inside) or one weights file
                     cfg:ModelConfig|None=None, # the architecture expected (None: whatever the checkpoint holds)

@@ -20,7 +20,7 @@ __all__ = ['BACKBONES', 'ISN_INPUTS', 'RunConfig', 'run_checkpoint', 'load_stage
 
 # %% ../nbs/21_scn.ipynb #a4cbd4a3
 BACKBONES = ('vgg19', 'hed-vgg16', 'random')
-ISN_INPUTS = ('gt', 'scn', 'mix')
+ISN_INPUTS = ('gt', 'scn', 'mix', 'sketch')
 _NESTED = dict(model=ModelConfig, corrupt=CorruptConfig, scn_loss=ScnLossWeights, isn_loss=IsnLossWeights)
 
 @dataclass
@@ -39,7 +39,7 @@ class RunConfig(TrainConfig):
     local_target:str='gt' # target of the local calibration term: 'gt' (E_gt) or 'ld' (Canny details alone)
     backbone:str='vgg19' # perceptual/style features: 'vgg19' (ImageNet), 'hed-vgg16' or 'random' (both announced)
     vgg19_weights:str='' # torchvision vgg19 state dict file ('' : the torch hub cache)
-    isn_input:str='gt' # what G2 sees in the ISN stage: E_gt, G1(S) of a trained SCN, or a per-sample 'mix'
+    isn_input:str='gt' # what G2 sees in the ISN stage: E_gt, G1(S) of a trained SCN, a per-sample 'mix', or the raw 'sketch' S
     mix_p:float=0.5 # with isn_input='mix': probability that a sample's input is G1(S)
     scn_ckpt:str='' # SCN run folder or .pt (ISN with 'scn'/'mix'; joint initialisation)
     isn_ckpt:str='' # ISN run folder or .pt (joint initialisation)
