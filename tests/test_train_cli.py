@@ -88,3 +88,22 @@ def test_demo_quick_writes_results_page(tmp_path):
     # re-running skips the finished stages and rewrites the page
     r = run('demo', '--quick', '--out', tmp_path/'demo', '--quiet', tmp=tmp_path)
     assert r.returncode == 0 and r.stdout.count('skipped') == 3, r.stdout
+
+def test_loss_weight_flags(tmp_path, prepared):
+    "--scn-loss / --isn-loss: merged into the weights; an unknown key or a bad number is a usage error (exit 2) that lists the keys."
+    r = run('train', '--stage', 'scn', '--data', prepared, '--out', tmp_path/'s', *SMALL, '--scn-loss', 'calibration=0', tmp=tmp_path)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    for s in ('--scn-loss', "'calibration'", 'adv, cal_global, cal_local'): assert s in r.stderr, (s, r.stderr)
+    r = run('train', '--stage', 'isn', '--data', prepared, '--out', tmp_path/'i', *SMALL, '--isn-loss', 'style=lots', tmp=tmp_path)
+    assert r.returncode == 2 and '--isn-loss' in r.stderr and 'not a number' in r.stderr, r.stderr
+    assert not (tmp_path/'s').exists() and not (tmp_path/'i').exists()
+    # a run trained without calibration keeps its weights in the checkpoint; resuming with another flag merges into them
+    r = run('train', '--stage', 'scn', '--data', prepared, '--out', tmp_path/'nc', *SMALL, '--steps', '2', '--scn-loss', 'cal_global=0,cal_local=0', tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    import torch
+    w = torch.load(tmp_path/'nc'/'last.pt', map_location='cpu', weights_only=True)['config']['scn_loss']
+    assert (w['adv'], w['cal_global'], w['cal_local']) == (1.0, 0.0, 0.0), w
+    r = run('train', '--stage', 'scn', '--out', tmp_path/'nc', '--resume', '--steps', '3', '--scn-loss', 'adv=0.5', '--quiet', tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    w = torch.load(tmp_path/'nc'/'last.pt', map_location='cpu', weights_only=True)['config']['scn_loss']
+    assert (w['adv'], w['cal_global'], w['cal_local']) == (0.5, 0.0, 0.0), w
