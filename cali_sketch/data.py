@@ -388,10 +388,7 @@ class EpochSampler(Sampler):
 
 def _worker_init(worker_id:int):
     import random
-    torch.set_num_threads(1)
-    try:
-        import cv2; cv2.setNumThreads(1)
-    except ImportError: pass
+    torch.set_num_threads(1)  # (OpenCV is single-threaded already: see make_loader)
     s = torch.initial_seed() % 2**32
     np.random.seed(s); random.seed(s)
 
@@ -417,6 +414,8 @@ def make_loader(ds, # a `PreparedFaces` (or any dataset; `set_epoch` is then up 
     if num_workers == 'auto': num_workers = auto_workers(dev)
     if pin_memory == 'auto': pin_memory = dev.type == 'cuda'
     if drop_last is None: drop_last = shuffle
+    if num_workers > 0:  # OpenCV's thread pool does not survive fork: a forked worker touching it can deadlock.
+        import cv2; cv2.setNumThreads(0)  # shut it down before workers start (the standard PyTorch + OpenCV advice)
     kw = dict(persistent_workers=persistent_workers, worker_init_fn=_worker_init,
               prefetch_factor=4 if dev.type == 'cuda' else 2) if num_workers > 0 else {}
     return DataLoader(ds, batch_size=batch_size, sampler=EpochSampler(ds, shuffle, seed), num_workers=num_workers,

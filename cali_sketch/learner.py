@@ -218,6 +218,9 @@ class Learner:
         "The DataLoader of `epoch`, starting `skip` batches in; its order depends only on `(seed, epoch)`."
         if hasattr(self.dataset, 'set_epoch'): self.dataset.set_epoch(epoch)
         c, g = self.cfg, torch.Generator().manual_seed(int(make_rng(self.cfg.seed, epoch, self.rank, 0x10ad).integers(2**62)))
+        if c.num_workers > 0:  # OpenCV's thread pool does not survive fork: shut it down before workers start
+            try: import cv2; cv2.setNumThreads(0)
+            except ImportError: pass
         return DataLoader(self.dataset, c.batch_size, sampler=SeededSampler(len(self.dataset), c.seed, epoch, self.rank, self.world, c.batch_size, skip),
                           num_workers=c.num_workers, drop_last=True, generator=g, pin_memory=self.device.type == 'cuda')
 
