@@ -16,16 +16,14 @@ from .corrupt import CorruptConfig
 from .data import PreparedFaces, read_manifest
 from .models import ModelConfig, G2
 from .layers import fold_spectral_norm
-from .scn import RunConfig, run_checkpoint, ISN_INPUTS
-from .isn import ISNStage
-from .pipeline import CaliSketch
+from .scn import RunConfig, run_checkpoint
+from .pipeline import CaliSketch, _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
 from .metrics import ImageMetrics, EdgeMetrics, FeatureDistance, InceptionFeatures, metrics_table
 
 # %% auto #0
-__all__ = ['VARIANTS', 'SKETCH_INPUT_NATIVE', 'EvalModel', 'load_for_eval', 'eval_faces', 'evaluate_run', 'table_rows',
-           'results_table', 'Variant', 'variants', 'split_steps', 'variant_configs', 'train_commands',
-           'missing_train_flags', 'SketchISNStage', 'train_variant', 'plot_severity', 'sample_grid', 'eval_cli',
-           'reproduce', 'reproduce_cli', 'demo_data_for']
+__all__ = ['VARIANTS', 'EvalModel', 'load_for_eval', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table', 'Variant',
+           'variants', 'split_steps', 'variant_configs', 'train_commands', 'missing_train_flags', 'train_variant',
+           'plot_severity', 'sample_grid', 'eval_cli', 'reproduce', 'reproduce_cli', 'demo_data_for']
 
 # %% ../nbs/41_evaluate.ipynb #489a1a81
 class EvalModel:
@@ -56,13 +54,6 @@ class EvalModel:
         return cls(pipe.g1, pipe.g2, pipe.size, name or pipe.name, info, pipe.device)
 
 # %% ../nbs/41_evaluate.ipynb #84145165
-def _ckpt(f:Path) -> dict:
-    try: sd = torch.load(f, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{f}: not a readable checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(sd, dict) or 'models' not in sd or 'config' not in sd:
-        raise ValueError(f"{f}: not a cali-sketch training checkpoint (no 'models'/'config')")
-    return sd
-
 def _has_g1(run:Path) -> bool:
     "Does this run folder / checkpoint hold a G1 (SCN) somewhere `CaliSketch.from_run` looks?"
     if run.is_file(): return run.suffix == '.safetensors' or 'G1' in _ckpt(run)['models']
@@ -288,14 +279,11 @@ def split_steps(variant:str|Variant, steps:int) -> dict:
     return out
 
 # %% ../nbs/41_evaluate.ipynb #f10928b4
-SKETCH_INPUT_NATIVE = 'sketch' in ISN_INPUTS  # does chapter 22 already feed G2 the raw sketch?
-
 def _merge(cfg:RunConfig, over:dict, paths:dict) -> RunConfig:
     kw = {}
     for k, v in over.items():
         if isinstance(v, dict): kw[k] = dataclasses.replace(getattr(cfg, k), **v)
         elif isinstance(v, str) and v in ('{scn}', '{isn}'): kw[k] = str(paths[v[1:-1]])
-        elif k == 'isn_input' and v == 'sketch' and not SKETCH_INPUT_NATIVE: kw[k] = 'gt'  # SketchISNStage feeds S
         else: kw[k] = v
     return dataclasses.replace(cfg, **kw)
 
@@ -339,35 +327,12 @@ def train_commands(variant:str, data, out, steps:int, paths:dict|None=None,
 def missing_train_flags() -> list[str]:
     "Flags the recipes need that this checkout's `cali-sketch train` lacks (empty when it has them all)."
     need = ['--scn-loss', '--isn-loss']
-    miss = [f for f in need if not _flag_supported(f)]
-    return miss + ([] if SKETCH_INPUT_NATIVE else ['--isn-input sketch'])
+    return [f for f in need if not _flag_supported(f)]
 
 # %% ../nbs/41_evaluate.ipynb #8182b3e8
-class SketchISNStage(ISNStage):
-    "The ISN stage with G2 fed the raw sketch S (one-stage variants); only needed while chapter 22 lacks isn_input='sketch'."
-    def __init__(self, cfg:RunConfig, val=None):
-        super().__init__(cfg, val)
-        self.sample_titles = ['photo $I_{gt}$', 'sketch $S$', '$P=G_2(S)$']
-    def inputs(self, learn, b) -> torch.Tensor: return b['sketch']
-    def samples(self, learn):
-        b, G2 = self.sample_batch(learn), learn.models['G2']
-        return [list(r) for r in zip(b['photo'], b['sketch'], G2(b['sketch']))]
-
 def _steps_done(run) -> int:
     f = Path(run)/'last.pt'
     return torch.load(f, map_location='cpu', weights_only=True)['step'] if f.exists() else 0
-
-def _fit_sketch_isn(cfg:RunConfig, progress:bool):
-    "Train `cfg` (an ISN stage) with `SketchISNStage`, resuming as `run_stage` does."
-    from cali_sketch.learner import plot_losses
-    kw = dict(corrupt=cfg.corrupt, seed=cfg.seed, size=cfg.size, val_fraction=cfg.val_fraction)
-    tr = PreparedFaces(cfg.data, 'train' if cfg.val_fraction else None, **kw)
-    try: va = PreparedFaces(cfg.data, 'val', **kw) if cfg.val_fraction else None
-    except ValueError: va = None
-    learn = SketchISNStage(cfg, va).learner(tr, progress=progress).fit(resume=(Path(cfg.out)/'last.pt').exists())
-    if (Path(cfg.out)/'losses.csv').exists():
-        with atomic_write(Path(cfg.out)/'losses.png') as f: f.write(fig_to_png(plot_losses(Path(cfg.out)/'losses.csv')))
-    return learn
 
 def train_variant(variant:str, # a name from `variants()`
                   data, # prepared training folder
@@ -386,8 +351,7 @@ def train_variant(variant:str, # a name from `variants()`
         done = _steps_done(c.out)
         if done >= c.steps: continue
         if done: c = dataclasses.replace(RunConfig.from_dict(torch.load(Path(c.out)/'last.pt', map_location='cpu', weights_only=True)['config']), steps=c.steps)
-        if s == 'isn' and v.g2_input == 'sketch' and not SKETCH_INPUT_NATIVE: _fit_sketch_isn(c, progress)
-        else: run_stage(c, resume='auto', progress=progress)
+        run_stage(c, resume='auto', progress=progress)
     meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps,
             'stages': {s: c.out for s, c in cfgs.items()}, 'configs': {s: c.to_dict() for s, c in cfgs.items()}}
     with atomic_write(out/'variant.json', 'w') as f: json.dump(meta, f, indent=1)
