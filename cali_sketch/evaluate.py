@@ -468,6 +468,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
               eval_device='cpu',
               eval_data=None, # a separately prepared held-out folder, evaluated whole (default: the val split of `data`)
               progress:bool=True,
+              evaluate:bool=True, # False: train only (e.g. one process per group of variants), evaluate in a later call
               **common, # RunConfig fields for every stage: model, batch_size, device, backbone, seed, ...
              ) -> dict:
     "Train each variant for `steps` steps, evaluate all on the same faces, write results.json / table.md / figures."
@@ -483,6 +484,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
             else: trained[_key(c)] = Path(c.out)
         print(f"reproduce: {v}: " + ', '.join(f"{s} {c.steps} steps" + (f" (shared: {shared[s]})" if s in shared else '') for s, c in cf.items()))
         train_variant(v, data, out/v, steps, shared, progress=progress, **common)
+    if not evaluate: return {'steps': steps, 'trained': {v: str(out/v) for v in names}}
     edata, split = (eval_data, None) if eval_data else (data, 'val')
     for v in names:
         evals[v] = evaluate_run(out/v, edata, severities, n, feature_distance=feature_distance, device=eval_device, split=split, progress=progress)
@@ -509,10 +511,16 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     ap.add_argument('--backbone', default='vgg19', choices=['vgg19', 'hed-vgg16', 'random'], help='perceptual/style features (see train)')
     ap.add_argument('--batch-size', type=int, default=8)
     ap.add_argument('--device', default='auto', help='training and evaluation device')
+    ap.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default='fp32', help='training precision (autocast for bf16/fp16)')
+    ap.add_argument('--channels-last', action='store_true', help='NHWC networks and batches (GPU)')
+    ap.add_argument('--compile', action='store_true', help='torch.compile the networks and the frozen helpers')
+    ap.add_argument('--workers', type=int, default=0, help='DataLoader worker processes per training run (default 0)')
+    ap.add_argument('--sample-every', type=int, default=0, help='sample grids every N steps in each training run (default 0: none)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--severities', type=float, nargs='+', default=[0.25, 0.5, 0.75])
     ap.add_argument('--n', type=int, help='evaluation faces (default: the whole val split)')
     ap.add_argument('--feature-distance', default='hed-vgg16', choices=['hed-vgg16', 'random', 'none'])
+    ap.add_argument('--train-only', action='store_true', help='train (or finish training) the variants, evaluate nothing')
     ap.add_argument('--quiet', action='store_true')
     try: a = ap.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
@@ -526,11 +534,14 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     dev = str(default_device()) if a.device == 'auto' else a.device
     data = a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size)
     common = dict(model=ModelConfig() if a.model == 'paper' else ModelConfig.small(), batch_size=a.batch_size, device=dev,
-                  backbone=a.backbone, seed=a.seed, sample_every=0, log_every=max(1, a.steps // 100), ckpt_every=max(1, a.steps // 5))
+                  backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, a.steps // 100), ckpt_every=max(1, a.steps // 5),
+                  precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers)
     try: doc = reproduce(data, a.out, a.steps, a.variants, a.severities, a.n,
-                         None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet, **common)
+                         None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
+                         not a.train_only, **common)
     except FileNotFoundError as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
+    if a.train_only: print(f"trained: {', '.join(doc['trained'])} in {a.out} (evaluate with the same command without --train-only)"); return 0
     print(doc['table']); print(f"\nwrote {a.out}/results.json, table.md, severity.png, samples.png")
     return 0
 

@@ -11,7 +11,7 @@ from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
 
 # %% auto #0
-__all__ = ['make_extractor', 'ISNStage']
+__all__ = ['make_extractor', 'fast_frozen', 'ISNStage']
 
 # %% ../nbs/22_isn.ipynb #7db24601
 def make_extractor(cfg:RunConfig, # uses backbone, vgg19_weights, isn_loss
@@ -23,6 +23,16 @@ def make_extractor(cfg:RunConfig, # uses backbone, vgg19_weights, isn_loss
         if cfg.backbone != 'vgg19': raise
         raise FileNotFoundError(f"{e}. Or choose the announced substitute explicitly: backbone='hed-vgg16' "
                                 "(command line: --backbone hed-vgg16)") from None
+
+# %% ../nbs/22_isn.ipynb #c8bc3ccd
+def fast_frozen(m:torch.nn.Module, # a frozen network used inside the step
+                learn, # the Learner: its `device` and `cfg` (channels_last, compile)
+               ) -> torch.nn.Module:
+    "Put a frozen helper network on the learner's device with the run's memory format, compiled if the run compiles."
+    m.to(learn.device)
+    if learn.cfg.channels_last: m.to(memory_format=torch.channels_last)
+    if learn.cfg.compile and getattr(m, '_compiled_call_impl', None) is None: m.compile()
+    return m
 
 # %% ../nbs/22_isn.ipynb #8dd7ffff
 class ISNStage(Stage):
@@ -48,8 +58,8 @@ class ISNStage(Stage):
 
     def before_fit(self, learn):
         super().before_fit(learn)
-        for m in (self.g1, self.fx):
-            if m is not None: m.to(learn.device)
+        for m in (self.g1, self.fx):  # frozen helpers take the fast path too: they run every step
+            if m is not None: fast_frozen(m, learn)
 
     @torch.no_grad()
     def refine(self, learn, sketch:torch.Tensor) -> torch.Tensor:

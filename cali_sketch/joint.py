@@ -9,7 +9,7 @@ from .models import make_scn, make_isn
 from .losses import scn_generator_losses, isn_generator_losses, d_losses, total
 from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
-from .isn import make_extractor
+from .isn import make_extractor, fast_frozen
 
 # %% auto #0
 __all__ = ['JointStage']
@@ -37,7 +37,7 @@ class JointStage(Stage):
 
     def before_fit(self, learn):
         super().before_fit(learn)
-        if self.fx is not None: self.fx.to(learn.device)
+        if self.fx is not None: fast_frozen(self.fx, learn)
 
     def step(self, learn, b):
         (G1, G2, D1, D2), c = (learn.models[k] for k in ('G1', 'G2', 'D1', 'D2')), self.cfg

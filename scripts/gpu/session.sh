@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# What ran on the lent GPU (issues 4, 5 and 6), one phase per device call, in this order:
+#   bench  (carry .whl data/gpu/hed.xz)   HED weights into the cache; training-throughput benchmark; widget latency
+#   train  (carry .whl data/gpu/*128.npz) prepared CelebA 128 unpacked; every variant trained, 4 processes sharing the GPU
+#   eval   (carry .whl)                   runs cut short are finished (resumed), all variants evaluated; notebooks' GPU cells
+# Results go to $OUT. Usage: bash scripts/gpu/session.sh PHASE [STEPS] [extra reproduce flags...]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+phase=${1:?phase: bench, train or eval}; steps=${2:-4000}; shift $(( $# < 2 ? $# : 2 ))
+OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+t0=$(date +%s); el() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $(ls .whl/*/*.whl) || exit 1
+export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
+HED=$HOME/.cache/cali_sketch/hed_bsds500.pth
+common=(--data data/celeba_train128 --eval-data data/celeba_val128 --steps "$steps" --model ${MODEL:-paper} --backbone hed-vgg16
+        --batch-size ${BS:-16} --device ${DEVICE:-cuda} --precision bf16 --channels-last --workers 3 --sample-every $(( steps / 8 ))
+        --out runs/celeba128 "$@")
+case $phase in
+bench)
+  [ -f data/gpu/hed.xz ] && python3 scripts/gpu/transport.py unpack-hed data/gpu/hed.xz "$HED"
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+  python3 -c "import torch, sys; print('torch', torch.__version__, 'python', sys.version.split()[0])" | tee -a "$OUT/gpu.txt"
+  el "throughput benchmark"
+  python3 bench/train_throughput.py ${BENCH_ARGS:---compile --steps 10 --warmup 3} --json "$OUT/bench256.json" 2>&1 | tee "$OUT/bench256.txt"
+  el "widget latency"
+  python3 bench/widget_latency.py --device ${DEVICE:-cuda} --sizes ${LAT_SIZES:-128 256} --repeats 20 2>&1 | tee "$OUT/latency.txt"
+  el done ;;
+train)
+  [ -f "$HED" ] || { echo "no HED weights at $HED: run the bench phase first (this machine was given back in between)"; exit 3; }
+  for s in train val; do
+    [ -f data/celeba_${s}128/prepared.json ] || python3 scripts/gpu/transport.py unpack-data data/gpu/${s}128.npz data/celeba_${s}128 || exit 1
+  done
+  el "training: 4 processes"
+  (sleep 150; nvidia-smi) > "$OUT/smi.txt" 2>&1 &
+  for g in "full no-perc-style" no-cal no-scn baseline; do
+    timeout -k 20 "${TRAIN_LIMIT:-540}" python3 -m cali_sketch.cli reproduce "${common[@]}" --variants $g --train-only --quiet \
+      > "$OUT/train-${g%% *}.log" 2>&1 &
+  done
+  wait
+  el "training ended"
+  python3 - <<'PY' | tee "$OUT/progress.txt"
+import torch, pathlib
+for f in sorted(pathlib.Path('runs/celeba128').glob('*/*/last.pt')):
+    ck = torch.load(f, map_location='cpu', weights_only=True); print(f.parent, 'step', ck['step'], 'of', ck['config']['steps'])
+PY
+  tail -n 3 "$OUT"/train-*.log ;;
+eval)
+  el "finish runs and evaluate"
+  timeout -k 20 "${EVAL_LIMIT:-420}" python3 -m cali_sketch.cli reproduce "${common[@]}" --quiet 2>&1 | tee "$OUT/eval.log"
+  el "exports and figures"
+  python3 - <<'PY'
+import torch, pathlib, shutil
+from cali_sketch.pipeline import load_generators
+from cali_sketch.learner import export_weights, plot_losses
+from cali_sketch.core import fig_to_png
+r = pathlib.Path('runs/celeba128'); o = r/'report'; o.mkdir(exist_ok=True)
+ck = torch.load(r/'full/joint/last.pt', map_location='cpu', weights_only=True)
+g1, g2, info = load_generators(r/'full/joint')
+export_weights({'G1': g1, 'G2': g2}, ck['config'], o/'full.safetensors')
+for f in r.glob('*/*/losses.csv'):
+    (o/f"losses_{f.parent.parent.name}_{f.parent.name}.png").write_bytes(fig_to_png(plot_losses(f)))
+    shutil.copy(f, o/f"losses_{f.parent.parent.name}_{f.parent.name}.csv")
+    s = sorted((f.parent/'samples').glob('*.png'))
+    if s: shutil.copy(s[-1], o/f"samples_{f.parent.parent.name}_{f.parent.name}_{s[-1].stem}.png")
+for v in r.glob('*/variant.json'): shutil.copy(v, o/f"variant_{v.parent.name}.json")
+PY
+  python3 scripts/gpu/transport.py pack-export runs/celeba128/report/full.safetensors "$OUT/full"
+  tar czf "$OUT/results.tgz" runs/celeba128/results.json runs/celeba128/table.md runs/celeba128/*.png \
+      $(ls runs/celeba128/report/* | grep -v safetensors) "$OUT"/*.log 2>/dev/null
+  el "notebooks with their GPU cells (nbdev_test --flags cuda)"
+  for nb in 21_scn 22_isn 23_joint; do
+    timeout 300 nbdev_test --flags cuda --path nbs/$nb.ipynb 2>&1 | tail -n 30 | tee -a "$OUT/nbdev_cuda.log"
+  done
+  timeout "${NB_LIMIT:-240}" nbdev_test --flags cuda --n_workers 8 --skip_file_re '^([_.]|2[123]_)' 2>&1 | tail -n 60 | tee -a "$OUT/nbdev_cuda.log"
+  el done ;;
+*) echo "unknown phase $phase"; exit 2 ;;
+esac
