@@ -69,9 +69,9 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d:dict) -> TrainConfig:
-        "Inverse of `to_dict`; unknown keys are an error, not silently dropped."
+        "Inverse of `to_dict` (subclasses too: their `__post_init__` rebuilds nested configs); unknown keys are an error."
         extra = set(d) - {f.name for f in dataclasses.fields(cls)}
-        if extra: raise ValueError(f"TrainConfig: unknown keys {sorted(extra)}")
+        if extra: raise ValueError(f"{cls.__name__}: unknown keys {sorted(extra)}")
         return cls(**d)
 
 # %% ../nbs/20_learner.ipynb #a2ba5570

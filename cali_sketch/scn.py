@@ -62,13 +62,6 @@ class RunConfig(TrainConfig):
         if not isinstance(self.n_samples, int) or self.n_samples < 1: raise ValueError(f"RunConfig.n_samples={self.n_samples!r}: must be an integer >= 1")
         self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights = map(str, (self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights))
 
-    @classmethod
-    def from_dict(cls, d:dict) -> RunConfig:
-        "Inverse of `to_dict` (nested configs rebuilt); unknown keys are an error."
-        extra = set(d) - {f.name for f in dataclasses.fields(cls)}
-        if extra: raise ValueError(f"RunConfig: unknown keys {sorted(extra)}")
-        return cls(**d)
-
     def gan(self) -> LSGANLoss: return LSGANLoss(self.gan_a, self.gan_b, self.gan_c)
 
 # %% ../nbs/21_scn.ipynb #50e626dc
