@@ -16,7 +16,7 @@ COMMANDS = {
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
     'infer':     ('cali_sketch.pipeline:infer_cli', 'sketches -> refined sketches R and photos P with a trained run'),
     'eval':      ('cali_sketch.evaluate:eval_cli', 'metrics of a run on prepared data at several corruption severities'),
-    'reproduce': ('cali_sketch.evaluate:reproduce_cli', 'train every variant (full, ablations, baseline) and tabulate them'),
+    'reproduce': ('cali_sketch.reproduce:reproduce_cli', 'train every variant (full, ablations, baseline) and tabulate them'),
 }
 
 def _resolve(spec:str):

@@ -1,26 +1,15 @@
 "`cali-sketch eval` / `cali-sketch reproduce` as a user runs them: tiny runs on synthetic faces, the JSON, the table, bad input."
-import json, os, subprocess, sys, warnings
+import json, warnings
 from pathlib import Path
 import pytest
 import torch
 
-from cali_sketch import cli
 from cali_sketch.data import demo_data
 from cali_sketch.models import ModelConfig
-from cali_sketch import evaluate as ev
+from cali_sketch import reproduce as rp
+from _cli import run_cli
 
-def _cmd(sub:str) -> list[str]:
-    "The command a user types; before the lead registers the subcommand, the same function called directly."
-    if sub in cli.COMMANDS: return [sys.executable, '-c', 'import sys; from cali_sketch.cli import main; sys.exit(main(sys.argv[1:]))', sub]
-    fn = {'eval': 'eval_cli', 'reproduce': 'reproduce_cli'}[sub]
-    return [sys.executable, '-c', f'import sys; from cali_sketch.evaluate import {fn}; sys.exit({fn}(sys.argv[1:]))']
-
-def _env(tmp:Path) -> dict:
-    # an empty torch hub cache: no FID Inception / VGG-19 weights can be found by accident
-    return {**os.environ, 'TORCH_HOME': str(tmp/'torch-home'), 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
-
-def run(sub, *args, tmp:Path, timeout=300):
-    return subprocess.run([*_cmd(sub), *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=tmp, env=_env(tmp))
+def run(sub, *args, tmp:Path, timeout=300): return run_cli(sub, *args, tmp=tmp, timeout=timeout)
 
 TINY = dict(model=ModelConfig.small(), batch_size=4, device='cpu', log_every=1, sample_every=0, ckpt_every=0)
 
@@ -31,7 +20,7 @@ def runs(tmp_path_factory):
     data = demo_data(tmp/'faces', n=24, size=64)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        for v in ('no-perc-style', 'baseline'): ev.train_variant(v, data, tmp/'runs'/v, 3, progress=False, **TINY)
+        for v in ('no-perc-style', 'baseline'): rp.train_variant(v, data, tmp/'runs'/v, 3, progress=False, **TINY)
     return tmp, data
 
 def test_eval_writes_json_and_prints_table(runs):
@@ -94,11 +83,11 @@ def test_eval_size_mismatch(runs, tmp_path):
 def test_train_commands_match_configs(runs):
     "The recipes as `cali-sketch train` command lines build the same RunConfigs (once train accepts their flags)."
     tmp, data = runs
-    if ev.missing_train_flags(): pytest.skip(f"cali-sketch train lacks {ev.missing_train_flags()} (change request to chapter 21/22/24)")
+    if rp.missing_train_flags(): pytest.skip(f"cali-sketch train lacks {rp.missing_train_flags()} (change request to chapter 21/22/24)")
     from cali_sketch.train import _train_parser, train_config
-    for v in ev.variants():
-        cfgs = ev.variant_configs(v, data, tmp/'cmd'/v, 10, model=ModelConfig.small())
-        for argv, (s, c) in zip(ev.train_commands(v, data, tmp/'cmd'/v, 10, extra=['--model', 'small']), cfgs.items()):
+    for v in rp.variants():
+        cfgs = rp.variant_configs(v, data, tmp/'cmd'/v, 10, model=ModelConfig.small())
+        for argv, (s, c) in zip(rp.train_commands(v, data, tmp/'cmd'/v, 10, extra=['--model', 'small']), cfgs.items()):
             assert train_config(_train_parser().parse_args(argv[1:])).to_dict() == c.to_dict(), (v, s)
 
 def test_reproduce_tiny(runs):
@@ -109,15 +98,15 @@ def test_reproduce_tiny(runs):
             '--batch-size', 4, '--device', 'cpu', '--severities', 0.25, 0.75, '--feature-distance', 'none', '--quiet', tmp=tmp, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     doc = json.loads((out/'results.json').read_text())
-    assert list(doc['runs']) == ev.variants()
+    assert list(doc['runs']) == rp.variants()
     for f in ('table.md', 'severity.png', 'samples.png'): assert (out/f).stat().st_size > 0, f
-    meta = {v: json.loads((out/v/'variant.json').read_text()) for v in ev.variants()}
+    meta = {v: json.loads((out/v/'variant.json').read_text()) for v in rp.variants()}
     for v, m in meta.items():  # the same budget
         assert sum(c['steps'] for c in m['configs'].values()) == 3, v
     assert meta['no-perc-style']['stages']['scn'] == str(out/'full'/'scn')  # identical SCN trained once
     assert not (out/'no-perc-style'/'scn').exists()
     assert meta['no-cal']['configs']['scn']['scn_loss']['cal_global'] == 0
-    for v in ev.variants():
+    for v in rp.variants():
         step = torch.load(Path(meta[v]['stages']['isn'])/'last.pt', map_location='cpu', weights_only=True)['step']
         assert step == (3 if meta[v]['g2_input'] == 'sketch' else 1), v
     assert '| baseline |' in r.stdout and '| full |' in r.stdout

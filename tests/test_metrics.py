@@ -1,36 +1,38 @@
 "What the metrics notebook tests badly: behaviour in a fresh process (no weights, import direction) and bad inputs from outside."
 import os, subprocess, sys, warnings
 import numpy as np, pytest, torch
-from cali_sketch import metrics as M
+from cali_sketch import metrics as M, fid
 
-def test_metrics_imports_only_core():
-    "metrics may use core (and edges lazily for the HED backbone), never the training modules."
-    code = ("import sys, cali_sketch.metrics; bad = [m for m in sys.modules if m.startswith('cali_sketch.') and "
-            "m not in ('cali_sketch.core', 'cali_sketch.metrics')]; print(bad); sys.exit(bool(bad))")
+@pytest.mark.parametrize('mod,allowed', [('metrics', ()), ('fid', ('core',))])
+def test_metrics_import_nothing_of_training(mod, allowed):
+    "metrics and fid load no training module (fid loads edges lazily, for the HED backbone): a light import for users."
+    keep = tuple(f'cali_sketch.{m}' for m in (mod, *allowed))
+    code = (f"import sys, cali_sketch.{mod}; bad = [m for m in sys.modules if m.startswith('cali_sketch.') and "
+            f"m not in {keep!r}]; print(bad); sys.exit(bool(bad))")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 def test_fid_without_weights_names_where_it_looked(tmp_path):
     "A fresh user without the Inception file gets an error naming the cache path, never a download."
-    code = "from cali_sketch.metrics import InceptionFeatures\nInceptionFeatures()"
+    code = "from cali_sketch.fid import InceptionFeatures\nInceptionFeatures()"
     env = {**os.environ, 'TORCH_HOME': str(tmp_path)}
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env)
     assert r.returncode != 0
-    assert str(tmp_path/'hub'/'checkpoints'/M.FID_WEIGHTS_NAME) in r.stderr and 'nothing is downloaded' in r.stderr
+    assert str(tmp_path/'hub'/'checkpoints'/fid.FID_WEIGHTS_NAME) in r.stderr and 'nothing is downloaded' in r.stderr
 
 def test_inception_refuses_other_state_dicts(tmp_path):
     "A file that is not an Inception state dict (e.g. the wrong network) is refused with its path."
     p = tmp_path/'vgg.pth'; torch.save({'features.0.weight': torch.zeros(64, 3, 3, 3)}, p)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        with pytest.raises(ValueError, match='not an FID Inception state dict'): M.InceptionFeatures(p, check_hash=False)
+        with pytest.raises(ValueError, match='not an FID Inception state dict'): fid.InceptionFeatures(p, check_hash=False)
 
 @pytest.mark.parametrize('bad,msg', [
     (lambda: M.psnr(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8).numpy()), 'expected a torch.Tensor'),
     (lambda: M.ImageMetrics().update(torch.rand(2, 3, 16, 16) * 255, torch.rand(2, 3, 16, 16)), 'preds: values must lie in [0,1]'),
     (lambda: M.edge_prf(np.zeros((2, 8, 8)), np.zeros((2, 8, 8))), 'pred: expected an edge map'),
     (lambda: M.edge_prf(np.zeros((8, 8)), np.zeros((8, 8)), tol=-1), 'tol=-1'),
-    (lambda: M.FeatureDistance(torch.nn.Identity()), 'fd_name'),
+    (lambda: fid.FeatureDistance(torch.nn.Identity()), 'fd_name'),
     (lambda: M.ImageMetrics().compute(), 'no images'),
 ])
 def test_bad_inputs_are_named(bad, msg):
@@ -41,4 +43,4 @@ def test_psnr_all_channels_and_frechet_nonnegative():
     x = torch.rand(4, 1, 12, 12); y = (x + 0.05).clamp(0, 1)  # single-channel images work too
     assert M.psnr(x, y).shape == (4,) and M.ssim(torch.rand(2, 1, 12, 12), torch.rand(2, 1, 12, 12)).shape == (2,)
     f = np.random.default_rng(0).normal(size=(50, 4))
-    assert M.frechet_distance(*M.feature_stats(f), *M.feature_stats(f + 1)) == pytest.approx(4., abs=1e-6)
+    assert fid.frechet_distance(*fid.feature_stats(f), *fid.feature_stats(f + 1)) == pytest.approx(4., abs=1e-6)

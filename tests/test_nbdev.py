@@ -1,5 +1,5 @@
 "The notebooks are the source: they must be clean, in sync with the package, and their tests must pass."
-import json, os, shutil, subprocess, sys
+import json, os, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -37,3 +37,23 @@ def test_notebook(nb):
     "Every cell of the notebook runs and its tests pass (slow/cuda cells skipped, as in CPU CI)."
     r = _nbdev('nbdev_test', '--path', str(nb), '--n_workers', '0', '--do_print')
     assert r.returncode == 0, f"nbdev_test failed for {nb.name}:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
+
+def _module_order() -> dict:
+    "{module: position}: the order of the notebooks that export them (00_core -> core first)."
+    order = {}
+    for nb in NBS:
+        for c in json.loads(nb.read_text())['cells']:
+            if m := re.search(r'#\|\s*default_exp\s+(\S+)', ''.join(c['source'])): order[m.group(1)] = len(order); break
+    return order
+
+def test_import_direction():
+    "A module imports (at the top or lazily inside a function) only modules of lower-numbered notebooks (STYLE.md)."
+    order, bad = _module_order(), []
+    pat = re.compile(r'^\s*(?:from \.(\w+) import|from cali_sketch\.(\w+) import|from cali_sketch import ([\w, ]+)|import cali_sketch\.(\w+))', re.M)
+    for mod, pos in order.items():
+        src = (ROOT/'cali_sketch'/f'{mod}.py').read_text()
+        for m in pat.finditer(src):
+            for dep in (x.strip() for g in m.groups() if g for x in g.split(',')):
+                if order.get(dep, -1) > pos: bad.append(f"{mod} imports {dep}")
+    assert len(order) > 10 and order['core'] == 0 and order['cli'] == len(order) - 1, order
+    assert not bad, f"lower-numbered notebooks must not import higher ones: {bad}"

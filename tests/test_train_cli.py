@@ -3,23 +3,10 @@ import csv, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 
-from cali_sketch import cli
 from cali_sketch.data import demo_data
+from _cli import cli_cmd as _cmd, cli_env as _env, run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
-
-def _cmd(sub:str) -> list[str]:
-    "The command a user types; before the lead registers the subcommand, the same function called directly."
-    if sub in cli.COMMANDS: return [sys.executable, '-c', 'import sys; from cali_sketch.cli import main; sys.exit(main(sys.argv[1:]))', sub]
-    fn = {'train': 'train_cli', 'demo': 'demo_cli'}[sub]
-    return [sys.executable, '-c', f'import sys; from cali_sketch.train import {fn}; sys.exit({fn}(sys.argv[1:]))']
-
-def _env(tmp:Path) -> dict:
-    # an empty torch hub cache: no VGG-19 weights can be found by accident; one thread each keeps 2 cores honest
-    return {**os.environ, 'TORCH_HOME': str(tmp/'torch-home'), 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
-
-def run(sub, *args, tmp:Path, timeout=90):
-    return subprocess.run([*_cmd(sub), *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=tmp, env=_env(tmp))
 
 @pytest.fixture(scope='module')
 def prepared(tmp_path_factory):
