@@ -4,15 +4,15 @@
 
 # %% ../nbs/04_data.ipynb #d4160634
 from __future__ import annotations
-import os, sys, json, time, math, hashlib, argparse, datetime, shutil
+import os, sys, json, time, hashlib, argparse, datetime, shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import Dataset, DataLoader, Sampler
+from torch.utils.data import Dataset
 from fastprogress.fastprogress import progress_bar
 from .core import *
 from .faces import make_face_folder
@@ -22,8 +22,7 @@ from .corrupt import CorruptConfig, corrupt_sketch
 # %% auto #0
 __all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'find_images', 'sample_names', 'pack_edges', 'unpack_edges', 'sample_done',
            'PrepareMismatchError', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare', 'prepare_cli',
-           'demo_data', 'split_of', 'PreparedFaces', 'show_samples', 'EpochSampler', 'auto_workers', 'make_loader',
-           'make_loaders']
+           'demo_data', 'split_of', 'PreparedFaces', 'show_samples']
 
 # %% ../nbs/04_data.ipynb #34081fa4
 MANIFEST = 'prepared.json'
@@ -375,66 +374,3 @@ def show_samples(ds:PreparedFaces, idxs=(0, 1, 2), size:float=1.6, suptitle=None
     rows = [[d['photo'], d['gc'], d['ld'], d['gt'], d['sketch']] for d in (ds[int(i)] for i in idxs)]
     return show_grid(rows, ['photo $I_{gt}$', '$E_{gc}$ (HED)', '$E_{ld}$ (Canny)', '$E_{gt}$', 'sketch $S$'],
                      size=size, suptitle=suptitle)
-
-# %% ../nbs/04_data.ipynb #64f208f8
-class EpochSampler(Sampler):
-    "Indices of `ds` for the current epoch: shuffled by `make_rng(seed, epoch)` (or in order); resumable."
-    def __init__(self, ds, shuffle:bool=True, seed:int=0): self.ds, self.shuffle, self.seed = ds, shuffle, seed
-    def __len__(self): return len(self.ds)
-    def __iter__(self):
-        n, e = len(self.ds), int(getattr(self.ds, 'epoch', 0))
-        idx = make_rng(self.seed, e, 1234567).permutation(n) if self.shuffle else np.arange(n)
-        return iter(idx.tolist())
-
-def _worker_init(worker_id:int):
-    import random
-    torch.set_num_threads(1)  # (OpenCV is single-threaded already: see make_loader)
-    s = torch.initial_seed() % 2**32
-    np.random.seed(s); random.seed(s)
-
-def auto_workers(device=None) -> int:
-    "Loader workers for `device`: min(8, cores - 1) with CUDA; on CPU 0 up to 4 cores, then cores // 4."
-    n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-    dev = torch.device(device) if device is not None else default_device()
-    if dev.type == 'cuda': return max(0, min(8, n - 1))
-    return 0 if n <= 4 else min(4, n // 4)
-
-def make_loader(ds, # a `PreparedFaces` (or any dataset; `set_epoch` is then up to you)
-                batch_size:int=16,
-                shuffle:bool=True, # shuffle by (seed, epoch)
-                num_workers='auto', # worker processes, or 'auto' (see above)
-                pin_memory='auto', # pin batches: 'auto' = when `device` is CUDA
-                persistent_workers:bool=True, # keep workers across epochs (when num_workers > 0)
-                drop_last:bool|None=None, # default: drop the last partial batch when shuffling (training)
-                seed:int=0, # seed of the order (and of the workers' global RNGs)
-                device=None, # the device being fed (default: `default_device()`)
-               ) -> DataLoader:
-    "A `DataLoader` over `ds` with a resumable order and worker/pinning choices suited to `device`."
-    dev = torch.device(device) if device is not None else default_device()
-    if num_workers == 'auto': num_workers = auto_workers(dev)
-    if pin_memory == 'auto': pin_memory = dev.type == 'cuda'
-    if drop_last is None: drop_last = shuffle
-    if num_workers > 0:  # OpenCV's thread pool does not survive fork: a forked worker touching it can deadlock.
-        import cv2; cv2.setNumThreads(0)  # shut it down before workers start (the standard PyTorch + OpenCV advice)
-    kw = dict(persistent_workers=persistent_workers, worker_init_fn=_worker_init,
-              prefetch_factor=4 if dev.type == 'cuda' else 2) if num_workers > 0 else {}
-    return DataLoader(ds, batch_size=batch_size, sampler=EpochSampler(ds, shuffle, seed), num_workers=num_workers,
-                      pin_memory=bool(pin_memory), drop_last=drop_last,
-                      generator=torch.Generator().manual_seed(seed), **kw)
-
-def make_loaders(root, # prepared folder (split by name hash unless `val_root` is given)
-                 batch_size:int=16,
-                 val_root=None, # a separately prepared validation folder
-                 val_fraction:float=0.1, # share of `root` used for validation when `val_root` is None
-                 corrupt:CorruptConfig|None=None, # sketch corruption
-                 seed:int=0,
-                 size:int|None=None, # expected side of the prepared folders
-                 **kw, # passed to `make_loader` (num_workers, device, ...)
-                ) -> tuple[DataLoader, DataLoader]:
-    "(train, val) loaders; the val sketches stay those of epoch 0, so validation scores are comparable over time."
-    if val_root is None:
-        tr = PreparedFaces(root, 'train', corrupt, seed, size, val_fraction)
-        va = PreparedFaces(root, 'val', corrupt, seed, size, val_fraction)
-    else: tr, va = PreparedFaces(root, None, corrupt, seed, size), PreparedFaces(val_root, None, corrupt, seed, size)
-    return (make_loader(tr, batch_size, True, seed=seed, **kw),
-            make_loader(va, batch_size, False, drop_last=False, seed=seed, **kw))

@@ -18,10 +18,11 @@ from fastcore.basics import patch
 from .core import atomic_write, torch_save, show_grid, fig_to_png, seed_everything, make_rng, default_device
 
 # %% auto #0
-__all__ = ['STAGES', 'TrainConfig', 'SeededSampler', 'CancelFitException', 'CancelEpochException', 'CancelStepException',
-           'NonFiniteLossError', 'Callback', 'requires_grad', 'to_device', 'DeviceCB', 'init_distributed', 'unwrap',
-           'GanDDP', 'Learner', 'NaNGuardCB', 'CheckpointCB', 'CSVLoggerCB', 'SampleGridCB', 'ProgressCB', 'ToyPairs',
-           'ToyDiscriminator', 'toy_gan', 'ToyStage', 'StopAtCB', 'export_weights', 'load_exported', 'plot_losses']
+__all__ = ['STAGES', 'TrainConfig', 'SeededSampler', 'auto_workers', 'CancelFitException', 'CancelEpochException',
+           'CancelStepException', 'NonFiniteLossError', 'Callback', 'requires_grad', 'to_device', 'DeviceCB',
+           'init_distributed', 'unwrap', 'GanDDP', 'Learner', 'NaNGuardCB', 'CheckpointCB', 'CSVLoggerCB',
+           'SampleGridCB', 'ProgressCB', 'ToyPairs', 'ToyDiscriminator', 'toy_gan', 'ToyStage', 'StopAtCB',
+           'export_weights', 'load_exported', 'plot_losses']
 
 # %% ../nbs/20_learner.ipynb #084fa9de
 STAGES = ('scn', 'isn', 'joint')
@@ -41,7 +42,7 @@ class TrainConfig:
     precision:str='fp32' # 'fp32', 'bf16' (autocast) or 'fp16' (autocast + grad scaler)
     channels_last:bool=False # NHWC models and batches (faster convolutions on recent GPUs)
     compile:bool=False # torch.compile the models
-    num_workers:int=0 # DataLoader worker processes
+    num_workers:int=-1 # DataLoader worker processes; -1: `auto_workers(device)`
     log_every:int=10 # write a losses.csv row every this many steps
     sample_every:int=500 # write samples/step_XXXXXX.png every this many steps (0: never)
     ckpt_every:int=1000 # write last.pt every this many steps (0: only at the end)
@@ -54,7 +55,7 @@ class TrainConfig:
             if not 0 < getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)!r}: must be a number in (0, 1)")
         self.betas = tuple(self.betas)
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas): raise ValueError(f"betas={self.betas}: need two numbers in [0, 1)")
-        for k, lo in (('batch_size', 1), ('epochs', 1), ('num_workers', 0), ('log_every', 1), ('sample_every', 0), ('ckpt_every', 0), ('keep_every', 0)):
+        for k, lo in (('batch_size', 1), ('epochs', 1), ('num_workers', -1), ('log_every', 1), ('sample_every', 0), ('ckpt_every', 0), ('keep_every', 0)):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: raise ValueError(f"{k}={v!r}: must be an integer >= {lo}")
         if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1): raise ValueError(f"steps={self.steps!r}: must be None or an integer >= 1")
@@ -84,6 +85,22 @@ class SeededSampler(Sampler):
         self.idx = perm[rank::world][skip * batch_size:]
     def __iter__(self): return iter(self.idx)
     def __len__(self): return len(self.idx)
+
+# %% ../nbs/20_learner.ipynb #227000de
+def auto_workers(device=None) -> int:
+    "Loader workers for `device`: min(8, cores - 1) with CUDA; on CPU 0 up to 4 cores, then cores // 4."
+    n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    dev = torch.device(device) if device is not None else default_device()
+    if dev.type == 'cuda': return max(0, min(8, n - 1))
+    return 0 if n <= 4 else min(4, n // 4)
+
+def _worker_init(worker_id:int):
+    "One thread per loader worker; distinct global NumPy / `random` seeds."
+    torch.set_num_threads(1)
+    try: import cv2; cv2.setNumThreads(1)
+    except ImportError: pass
+    s = torch.initial_seed() % 2**32
+    np.random.seed(s); random.seed(s)
 
 # %% ../nbs/20_learner.ipynb #c814d18e
 class CancelFitException(Exception): "Stop training now (no final checkpoint)."
@@ -218,11 +235,13 @@ class Learner:
         "The DataLoader of `epoch`, starting `skip` batches in; its order depends only on `(seed, epoch)`."
         if hasattr(self.dataset, 'set_epoch'): self.dataset.set_epoch(epoch)
         c, g = self.cfg, torch.Generator().manual_seed(int(make_rng(self.cfg.seed, epoch, self.rank, 0x10ad).integers(2**62)))
-        if c.num_workers > 0:  # OpenCV's thread pool does not survive fork: shut it down before workers start
+        nw, cuda = auto_workers(self.device) if c.num_workers < 0 else c.num_workers, self.device.type == 'cuda'
+        kw = dict(worker_init_fn=_worker_init, prefetch_factor=4 if cuda else 2) if nw > 0 else {}
+        if nw > 0:  # OpenCV's thread pool does not survive fork: shut it down before workers start
             try: import cv2; cv2.setNumThreads(0)
             except ImportError: pass
         return DataLoader(self.dataset, c.batch_size, sampler=SeededSampler(len(self.dataset), c.seed, epoch, self.rank, self.world, c.batch_size, skip),
-                          num_workers=c.num_workers, drop_last=True, generator=g, pin_memory=self.device.type == 'cuda')
+                          num_workers=nw, drop_last=True, generator=g, pin_memory=cuda, **kw)
 
     def fixed_batch(self, n:int=4) -> dict:
         "The first `n` items (at epoch 0) as one batch on the device, for sample grids."

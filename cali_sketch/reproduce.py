@@ -239,7 +239,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     ap.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default='fp32', help='training precision (autocast for bf16/fp16)')
     ap.add_argument('--channels-last', action='store_true', help='NHWC networks and batches (GPU)')
     ap.add_argument('--compile', action='store_true', help='torch.compile the networks and the frozen helpers')
-    ap.add_argument('--workers', type=int, default=0, help='DataLoader worker processes per training run (default 0)')
+    ap.add_argument('--workers', type=int, default=-1, metavar='N', help='DataLoader worker processes per training run (default -1: auto)')
     ap.add_argument('--sample-every', type=int, default=0, help='sample grids every N steps in each training run (default 0: none)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--severities', type=float, nargs='+', default=[0.25, 0.5, 0.75])

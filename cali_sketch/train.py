@@ -76,7 +76,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN run (isn with --isn-input scn/mix; joint)')
     ap.add_argument('--isn-ckpt', metavar='RUN', help='trained ISN run (joint)')
     ap.add_argument('--seed', type=int)
-    ap.add_argument('--workers', dest='num_workers', type=int, help='DataLoader worker processes')
+    ap.add_argument('--workers', dest='num_workers', type=int, metavar='N', help='DataLoader worker processes (default -1: auto, 0 on small CPU machines)')
     for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps')):
         ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=h)
     ap.add_argument('--scn-loss', metavar='KEY=VALUE[,KEY=VALUE]', help=f"SCN loss weights to change, keys {[f.name for f in dataclasses.fields(ScnLossWeights)]} (e.g. cal_global=0,cal_local=0)")

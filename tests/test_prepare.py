@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch.utils.data import DataLoader
 
 from cali_sketch import data
 from cali_sketch.core import load_image
 from cali_sketch.faces import make_face_folder
 from cali_sketch.edges import EdgeExtractor, load_contour_detector
-from cali_sketch.data import prepare, prepare_cli, PreparedFaces, read_manifest, make_loader, MANIFEST
+from cali_sketch.data import prepare, prepare_cli, PreparedFaces, read_manifest, MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = 64
@@ -159,7 +160,7 @@ def test_sketches_do_not_depend_on_workers(tmp_path, faces, extractor):
     prepare(src, tmp_path/'out', size=SIZE, detector=extractor, progress=False)
     def run(workers):
         ds = PreparedFaces(tmp_path/'out', seed=5)
-        dl = make_loader(ds, batch_size=3, shuffle=True, num_workers=workers, seed=1, device='cpu')
+        dl = DataLoader(ds, batch_size=3, num_workers=workers, persistent_workers=workers > 0, drop_last=True)
         res = {}
         for e in range(2):
             ds.set_epoch(e)
