@@ -5,8 +5,9 @@
 # %% ../nbs/22_isn.ipynb #50fecdfc
 from __future__ import annotations
 import torch
-from .models import ModelConfig, make_scn, make_isn
-from .losses import FeatureExtractor, isn_generator_losses, d_losses, total
+from .models import make_scn, make_isn
+from .vgg import FeatureExtractor
+from .losses import isn_generator_losses, d_losses, total
 from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
 

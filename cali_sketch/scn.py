@@ -4,15 +4,13 @@
 
 # %% ../nbs/21_scn.ipynb #09acb284
 from __future__ import annotations
-import math, dataclasses
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from torch.utils.data import default_collate
 from .corrupt import CorruptConfig
-from .models import ModelConfig, make_scn, make_isn
-from .losses import (LSGANLoss, ScnLossWeights, IsnLossWeights, FeatureExtractor, scn_generator_losses,
-                                d_losses, total)
+from .models import ModelConfig, make_scn
+from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights, scn_generator_losses, d_losses, total
 from .learner import TrainConfig, Learner, requires_grad, to_device
 
 # %% auto #0

@@ -1,11 +1,8 @@
-"Fault and bad-input tests of cali_sketch.losses that a notebook shows badly (broken weight files, import direction)."
-import ast, warnings
-from pathlib import Path
+"Fault and bad-input tests of the VGG feature extractor (cali_sketch.vgg) that a notebook shows badly: broken weight files, no download."
+import warnings
 import pytest, torch
 from cali_sketch.core import FallbackWarning
-from cali_sketch.losses import FeatureExtractor, VGG19_FILE
-
-ROOT = Path(__file__).resolve().parents[1]
+from cali_sketch.vgg import FeatureExtractor, VGG19_FILE
 
 @pytest.mark.parametrize('content', [b'', b'not a torch file', None])
 def test_broken_vgg19_file_names_the_file(tmp_path, content):
@@ -33,15 +30,3 @@ def test_vgg19_never_downloads_by_default(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, 'load_state_dict_from_url', boom)
     with pytest.raises(FileNotFoundError, match='not found'):
         FeatureExtractor('vgg19', weights=tmp_path/'absent.pth')
-
-def test_import_direction():
-    "losses imports only earlier modules (core, edges), never later ones."
-    later = {'learner', 'scn', 'isn', 'joint', 'pipeline', 'widgets', 'metrics', 'cli'}
-    tree = ast.parse((ROOT/'cali_sketch'/'losses.py').read_text())
-    mods = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.ImportFrom) and n.module: mods.add(('cali_sketch.' if n.level else '') + n.module)
-        if isinstance(n, ast.Import): mods.update(a.name for a in n.names)
-    ours = {m.split('.')[1] for m in mods if m.startswith('cali_sketch.')}
-    assert ours <= {'core', 'edges'}, ours
-    assert not ours & later
