@@ -83,8 +83,8 @@ def variant_configs(variant:str, # a name from `variants()`
 
 # %% ../nbs/43_reproduce.ipynb #c818a199
 def _flag_supported(flag:str) -> bool:
-    from cali_sketch.train import _train_parser
-    return any(flag in a.option_strings for a in _train_parser()._actions)
+    from cali_sketch.train import train_parser
+    return any(flag in a.option_strings for a in train_parser()._actions)
 
 def train_commands(variant:str, data, out, steps:int, paths:dict|None=None,
                    extra:list[str]|None=None, # flags for every stage, e.g. ['--model', 'small', '--device', 'cuda']
@@ -221,8 +221,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
     with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({v: out/v for v in names}, edata, severities[len(severities) // 2], split=split)))
     return doc
 
-def reproduce_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch reproduce --data PREPARED --steps N [--out runs/table] ...`: train and evaluate all variants."
+def _reproduce_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='cali-sketch reproduce', description='Train the full model, the ablations and the baseline for the same steps; evaluate them.')
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument('--data', metavar='PREPARED', help='folder made by `cali-sketch prepare`')
@@ -247,7 +246,11 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     ap.add_argument('--feature-distance', default='hed-vgg16', choices=['hed-vgg16', 'random', 'none'])
     ap.add_argument('--train-only', action='store_true', help='train (or finish training) the variants, evaluate nothing')
     ap.add_argument('--quiet', action='store_true')
-    try: a = ap.parse_args(argv)
+    return ap
+
+def reproduce_cli(argv:list[str]|None=None) -> int:
+    "`cali-sketch reproduce --data PREPARED --steps N [--out runs/table] ...`: train and evaluate all variants."
+    try: a = _reproduce_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch reproduce: error: {msg}", file=sys.stderr)
     for k in ('data', 'eval_data'):

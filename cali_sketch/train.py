@@ -84,7 +84,6 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     return ap
 
-_train_parser = train_parser  # the old private name, kept for callers that still use it
 
 def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
                   text:str, # 'KEY=VALUE[,KEY=VALUE]'
@@ -205,7 +204,6 @@ def results_grid(joint_run, # the joint run folder
                  device:str='cpu'):
     "Figure: held-out faces through the trained joint G1, G2: photo | S | R | E_gt | P."
     c = RunConfig.from_dict(torch.load(run_checkpoint(joint_run), map_location='cpu', weights_only=True)['config'])
-    st = JointStage(dataclasses.replace(c, data=str(data)))
     from cali_sketch.models import make_scn, make_isn
     (g1, _), (g2, _) = make_scn(c.model), make_isn(c.model)
     load_stage_weights(joint_run, {'G1': g1, 'G2': g2}, c.model, 'joint')
@@ -243,8 +241,7 @@ def write_results(out:Path, cfgs:dict, root, state:dict) -> Path:
     return out/'index.html'
 
 # %% ../nbs/24_train.ipynb #d45ac443
-def demo_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch demo [--out runs/demo] [--n 64] [--size 64] [--steps ...] [--quick]`: returns an exit code."
+def _demo_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='cali-sketch demo', description='Train all three stages briefly on synthetic faces (CPU, minutes) and write a results page.')
     ap.add_argument('--out', default='runs/demo', help='results folder (re-running resumes; default runs/demo)')
     ap.add_argument('--n', type=int, help='synthetic faces (default 64; --quick 24)')
@@ -255,7 +252,11 @@ def demo_cli(argv:list[str]|None=None) -> int:
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--quick', action='store_true', help='a few steps on few faces: checks that everything runs')
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
-    try: a = ap.parse_args(argv)
+    return ap
+
+def demo_cli(argv:list[str]|None=None) -> int:
+    "`cali-sketch demo [--out runs/demo] [--n 64] [--size 64] [--steps ...] [--quick]`: returns an exit code."
+    try: a = _demo_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch demo: error: {msg}", file=sys.stderr)
     steps = dict(QUICK_STEPS if a.quick else DEMO_STEPS)

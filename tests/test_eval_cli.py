@@ -84,11 +84,11 @@ def test_train_commands_match_configs(runs):
     "The recipes as `cali-sketch train` command lines build the same RunConfigs (once train accepts their flags)."
     tmp, data = runs
     if rp.missing_train_flags(): pytest.skip(f"cali-sketch train lacks {rp.missing_train_flags()} (change request to chapter 21/22/24)")
-    from cali_sketch.train import _train_parser, train_config
+    from cali_sketch.train import train_parser, train_config
     for v in rp.variants():
         cfgs = rp.variant_configs(v, data, tmp/'cmd'/v, 10, model=ModelConfig.small())
         for argv, (s, c) in zip(rp.train_commands(v, data, tmp/'cmd'/v, 10, extra=['--model', 'small']), cfgs.items()):
-            assert train_config(_train_parser().parse_args(argv[1:])).to_dict() == c.to_dict(), (v, s)
+            assert train_config(train_parser().parse_args(argv[1:])).to_dict() == c.to_dict(), (v, s)
 
 def test_reproduce_tiny(runs):
     "All five variants, the same 3-step budget, one table and figures (an untrained VGG-19 for the perceptual terms)."

@@ -1,0 +1,36 @@
+"The commands the README and the results pages give are the ones the CLI accepts: each is parsed (not run) by its subcommand's parser."
+import json, re, shlex
+from pathlib import Path
+import pytest
+from cali_sketch import cli, data, train, pipeline, evaluate, reproduce
+
+ROOT = Path(__file__).resolve().parents[1]
+PARSERS = {'prepare': data._prepare_parser, 'train': train.train_parser, 'demo': train._demo_parser,
+           'infer': pipeline._infer_parser, 'eval': evaluate._eval_parser, 'reproduce': reproduce._reproduce_parser}
+
+def _docs() -> dict:
+    "{where: text} of the README, the results pages and the notebooks' markdown and code (commands shown to readers)."
+    out = {str(p.relative_to(ROOT)): p.read_text() for p in [ROOT/'README.md', *sorted((ROOT/'results').glob('*/README.md'))]}
+    for nb in sorted((ROOT/'nbs').glob('*.ipynb')):
+        out[str(nb.relative_to(ROOT))] = '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'])
+    return out
+
+def commands(text:str) -> list[str]:
+    "Every `cali-sketch SUB ...` command line in `text`, backslash continuations joined, comments dropped."
+    text = re.sub(r'\\\n\s*', ' ', text)
+    return [m.group(1).split(' #')[0].strip() for m in re.finditer(r'^\s*(cali-sketch [a-z]+\b.*)$', text, re.M)]
+
+DOC_COMMANDS = [(where, c) for where, text in _docs().items() for c in commands(text)]
+
+def test_commands_found_and_parsers_cover_the_cli():
+    assert set(PARSERS) == set(cli.COMMANDS), "a subcommand without a parser here: add it to PARSERS"
+    subs = {c.split()[1] for _, c in DOC_COMMANDS}
+    assert {'prepare', 'train', 'infer', 'eval', 'reproduce'} <= subs, subs
+    assert [c.split() for c in commands("x\n  cali-sketch eval a \\\n   --data b   # note\n")] == [['cali-sketch', 'eval', 'a', '--data', 'b']]
+
+@pytest.mark.parametrize('where,cmd', DOC_COMMANDS, ids=[f"{w}:{c[:60]}" for w, c in DOC_COMMANDS])
+def test_documented_command_parses(where, cmd):
+    sub, *args = shlex.split(cmd)[1:]
+    assert sub in PARSERS, f"{where}: unknown subcommand in `{cmd}`"
+    try: PARSERS[sub]().parse_args(args)
+    except SystemExit as e: pytest.fail(f"{where}: `{cmd}` is rejected by `cali-sketch {sub}` (exit {e.code})")
