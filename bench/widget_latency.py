@@ -5,7 +5,10 @@
 For the paper networks (ModelConfig()) and the small demo ones (ModelConfig.small()), at each size, batch 1:
   - 'new S'      : a corruption slider moves -> corrupt_sketch + G1 + G2 + PNG encoding (what a user waits for);
   - 'G2 only'    : the "calibrate" checkbox flips -> cached R or S, G2 reruns;
-  - 'plain fwd'  : the reference, G1+G2 forward with spectral-norm parametrizations in place, under no_grad.
+  - 'plain fwd'  : the reference, G1+G2 forward with spectral-norm parametrizations in place, under no_grad;
+  - 'pipe NCHW' / 'pipe NHWC': the pipeline's own networks (spectral norm folded, inference_mode) on the same S, in
+                   each memory format; `CaliSketch` uses NHWC on CUDA by default. 'new S' minus the pipeline's
+                   forward in its default format is the work outside the networks (sketch synthesis, image encoding).
 Targets (2-core CPU, paper networks, a control that changes S): < 0.25 s at 128, < 1 s at 256.
 Networks are untrained (random init): latency does not depend on the weights' values.
 """
@@ -30,7 +33,8 @@ def main(argv=None):
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f"torch {torch.__version__}, {os.cpu_count()} CPU threads, load average {load:.1f}"
           + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ''))
-    print(f"{'device':6} {'config':6} {'size':>4} | {'new S (s)':>10} {'G2 only (s)':>11} {'plain fwd (s)':>13} | target (paper, new S)")
+    print(f"{'device':6} {'config':6} {'size':>4} | {'new S (s)':>10} {'G2 only (s)':>11} {'plain fwd (s)':>13} {'pipe NCHW':>10} {'pipe NHWC':>10} "
+          f"{'default':>7} | target (paper, new S)")
     for dev in devs:
         for cname, cfg in (('paper', ModelConfig()), ('small', ModelConfig.small())):
             for size in a.sizes:
@@ -48,9 +52,17 @@ def main(argv=None):
                 x = torch.from_numpy(v.S)[None, None].to(dev)
                 with torch.no_grad():
                     g2r(g1r(x)); plain = [timed(lambda: g2r(g1r(x))) for _ in range(a.repeats)]
+                fmt = {}
+                for cl in (False, True):  # the pipeline's folded networks, NCHW then NHWC
+                    p = CaliSketch(pipe.g1, pipe.g2, size, dev, channels_last=cl)
+                    xi = x.contiguous(memory_format=torch.channels_last) if cl else x
+                    with torch.inference_mode():
+                        p.g2(p.g1(xi)); fmt[cl] = [timed(lambda: p.g2(p.g1(xi))) for _ in range(a.repeats)]
                 m = statistics.median
                 tgt = targets.get(size) if cname == 'paper' and dev == 'cpu' else None
                 verdict = '' if tgt is None else f"< {tgt} s: {'MET' if m(new_s) < tgt else 'MISSED'}"
-                print(f"{dev:6} {cname:6} {size:4d} | {m(new_s):10.3f} {m(g2):11.3f} {m(plain):13.3f} | {verdict}", flush=True)
+                dflt = 'NHWC' if pipe.channels_last else 'NCHW'
+                print(f"{dev:6} {cname:6} {size:4d} | {m(new_s):10.3f} {m(g2):11.3f} {m(plain):13.3f} {m(fmt[False]):10.3f} {m(fmt[True]):10.3f} "
+                      f"{dflt:>7} | {verdict}", flush=True)
 
 if __name__ == '__main__': sys.exit(main())
