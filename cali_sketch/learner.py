@@ -87,9 +87,12 @@ class SeededSampler(Sampler):
     def __len__(self): return len(self.idx)
 
 # %% ../nbs/20_learner.ipynb #227000de
-def auto_workers(device=None) -> int:
-    "Loader workers for `device`: min(8, cores - 1) with CUDA; on CPU 0 up to 4 cores, then cores // 4."
+def auto_workers(device=None, # the device being fed (default: `default_device()`)
+                 procs:int|None=None, # training processes sharing this machine's cores (default: torchrun's LOCAL_WORLD_SIZE, else 1)
+                ) -> int:
+    "Loader workers per process for `device`: min(8, cores - 1) with CUDA; on CPU 0 up to 4 cores, then cores // 4."
     n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    n //= max(1, procs or int(os.environ.get('LOCAL_WORLD_SIZE', 1)))  # cores of this process's share
     dev = torch.device(device) if device is not None else default_device()
     if dev.type == 'cuda': return max(0, min(8, n - 1))
     return 0 if n <= 4 else min(4, n // 4)
