@@ -13,6 +13,7 @@ __all__ = ['COMMANDS', 'main']
 COMMANDS = {
     'demo':      ('cali_sketch.train:demo_cli', 'the embedded default: synthetic faces, all three stages on CPU, a results page'),
     'prepare':   ('cali_sketch.data:prepare_cli', 'prepare a folder of face photos: crop, edges (HED + Canny), cache'),
+    'sketches':  ('cali_sketch.data:sketches_cli', 'write the sketches S and targets E_gt a model trains on, as PNGs to look at'),
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
     'infer':     ('cali_sketch.pipeline:infer_cli', 'sketches -> refined sketches R and photos P with a trained run'),
     'eval':      ('cali_sketch.evaluate:eval_cli', 'metrics of a run on prepared data at several corruption severities'),

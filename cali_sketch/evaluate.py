@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import default_collate
 from .core import atomic_write
 from .corrupt import CorruptConfig
+from .humanlike import HumanConfig
 from .data import PreparedFaces, read_manifest
 from .models import ModelConfig, G2
 from .layers import fold_spectral_norm
@@ -19,7 +20,7 @@ from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
 
 # %% auto #0
-__all__ = ['EvalModel', 'load_for_eval', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table', 'eval_cli']
+__all__ = ['EvalModel', 'load_for_eval', 'sketch_config', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table', 'eval_cli']
 
 # %% ../nbs/42_evaluate.ipynb #489a1a81
 class EvalModel:
@@ -105,18 +106,26 @@ def load_for_eval(run, # run folder / checkpoint / exported .safetensors, a `Cal
     return m
 
 # %% ../nbs/42_evaluate.ipynb #93193197
+def sketch_config(corrupt=None) -> HumanConfig|CorruptConfig:
+    "The synthesis config of an evaluation: a config as given, or the defaults of 'human' (also for None) or 'edges'."
+    if corrupt is None or corrupt == 'human': return HumanConfig()
+    if corrupt == 'edges': return CorruptConfig()
+    if isinstance(corrupt, (HumanConfig, CorruptConfig)): return corrupt
+    raise ValueError(f"sketch={corrupt!r}: must be 'human', 'edges', a HumanConfig or a CorruptConfig")
+
 def eval_faces(data, # folder made by `cali-sketch prepare`
                severity:float=0.5, # corruption severity of the sketches S
                split:str|None='val', # 'val' (held out from training), 'train' or None (all faces)
                seed:int=0, # seed of the sketch synthesis (fixed: identical inputs for every model)
-               corrupt:CorruptConfig|None=None, # other corruption parameters (default: chapter 03's)
+               corrupt:HumanConfig|CorruptConfig|str|None=None, # the synthesis: a config, 'human' (default) or 'edges'
                val_fraction:float=0.1, # must match training's to hold the same faces out
               ) -> PreparedFaces:
     "The evaluation faces at one severity, with sketches fixed by (seed, index)."
     if not Path(data).is_dir(): raise FileNotFoundError(f"data: {data}: no such folder (make one with `cali-sketch prepare PHOTOS {data}`)")
     if not 0 <= severity <= 1: raise ValueError(f"severity={severity!r}: must be in [0, 1]")
-    cc = dataclasses.replace(corrupt or CorruptConfig(), severity=float(severity))
-    try: ds = PreparedFaces(data, split, corrupt=cc, seed=seed, val_fraction=val_fraction)
+    cc = dataclasses.replace(sketch_config(corrupt), severity=float(severity))
+    target = 'strokes' if isinstance(cc, HumanConfig) else 'raw'
+    try: ds = PreparedFaces(data, split, corrupt=cc, target=target, seed=seed, val_fraction=val_fraction)
     except ValueError as e:
         if split == 'val' and 'no samples' in str(e):
             raise ValueError(f"{e}: the folder is too small for a held-out split; evaluate on all faces (split=None, --split all)") from None
@@ -146,7 +155,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
                  feature_distance:str|None='hed-vgg16', # backbone of the named feature distance ('hed-vgg16', 'random') or None
                  fid='auto', # FID/KID: 'auto' (when the Inception weights are found), True (required), False, or a weights path
                  split:str|None='val', # faces to use: 'val', 'train' or None (all)
-                 corrupt:CorruptConfig|None=None, # corruption parameters besides the severity
+                 corrupt:HumanConfig|CorruptConfig|str|None=None, # the synthesis besides the severity ('human' default, 'edges')
                  val_fraction:float=0.1, # the held-out share used in training
                  progress:bool=True) -> dict:
     "Metrics of P (vs I_gt), R and S (vs E_gt) per severity, with everything needed to reproduce them."
@@ -190,7 +199,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             if R is not None: r['R'] = _mean_dict(acc['R'].compute())
             r['S'] = _mean_dict(acc['S'].compute())
             results[f'{sevs[k]:g}'] = r
-    cc = corrupt or CorruptConfig()
+    cc = sketch_config(corrupt)
     if fd is not None and count <= fd.net.dim:
         notes.insert(0, f"{fd.fd_name} from {count} images of {fd.net.dim}-d features: singular covariances, strongly biased; "
                      "compare only between models evaluated on these same faces")
@@ -198,6 +207,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             'data': {'path': str(Path(data).resolve()), 'split': split or 'all', 'count': count, 'size': ds0.size,
                      'contours': ds0.manifest.get('contours', {}).get('name')},
             'protocol': {'severities': sevs, 'seed': seed, 'epoch': 0, 'val_fraction': val_fraction,
+                         'sketch': 'human' if isinstance(cc, HumanConfig) else 'edges', 'target': dss[0].target,
                          'corrupt': {k: v for k, v in asdict(cc).items() if k != 'severity'},
                          'edge_tolerance_px': 2, 'edge_threshold': 0.5},
             'backbones': {'feature_distance': (f"{fd.fd_name}/{fd.kd_name}: Fréchet / kernel distances on {feature_distance} "
@@ -244,6 +254,7 @@ def _eval_parser() -> argparse.ArgumentParser:
     ap.add_argument('--n', type=int, help='at most N faces (default: the whole split)')
     ap.add_argument('--split', choices=['val', 'train', 'all'], default='val', help="faces: 'val' (held out, default), 'train' or 'all'")
     ap.add_argument('--seed', type=int, default=0, help='seed of the sketches (keep it fixed to compare models)')
+    ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help="sketch style of S: human (default; clean stroke targets) or edges (chapter 03's, raw targets)")
     ap.add_argument('--out', metavar='FILE.json', help='results file (default RUN/eval.json, or eval.json for several runs)')
     ap.add_argument('--device', default='cpu', help="torch device (default cpu)")
     ap.add_argument('--batch-size', type=int, default=16)
@@ -277,7 +288,7 @@ def eval_cli(argv:list[str]|None=None) -> int:
         for name, r in zip(_unique([m.name for m in models]), models):
             ev = evaluate_run(r, a.data, a.severities, a.n, a.seed, a.batch_size, a.device,
                               None if a.feature_distance == 'none' else a.feature_distance, a.fid_weights or 'auto',
-                              None if a.split == 'all' else a.split, progress=not a.quiet)
+                              None if a.split == 'all' else a.split, corrupt=a.sketch, progress=not a.quiet)
             ev['run'] = str(a.runs[len(evals)]); evals[name] = ev
     except FileNotFoundError as e: err(e); return 1
     except (ValueError, KeyError, RuntimeError) as e: err(e); return 2

@@ -15,6 +15,7 @@ from fastcore.basics import patch
 from .core import ImageError, load_image, to_tensor, save_image, show_grid, seed_everything
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm, is_spectral
+from .strokes import normalize_sketch
 
 # %% auto #0
 __all__ = ['ConfigMismatchError', 'check_config', 'load_generators', 'EmptySketchError', 'read_sketch', 'to_square',
@@ -118,6 +119,15 @@ class EmptySketchError(ImageError):
 
 def _name(x) -> str: return str(x) if isinstance(x, (str, Path)) else f"<{type(x).__name__}>"
 
+def _alpha(x) -> torch.Tensor|None:
+    "The opacity (1,H,W) of an image that is mostly transparent (median alpha < 0.5), else None."
+    try:
+        im = x if isinstance(x, Image.Image) else Image.open(x) if isinstance(x, (str, Path)) else None
+        if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
+        a = np.asarray(im.convert('RGBA'))[..., 3]
+    except (OSError, ValueError): return None
+    return torch.from_numpy(a.astype(np.float32) / 255)[None] if np.median(a) < 128 else None
+
 def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
                 min_size:int=8, # smaller images are refused
@@ -136,6 +146,8 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
         if t.max() > 1: t = t / 255
     else:
         t = to_tensor(load_image(x, 'L', min_size=min_size))
+        a = _alpha(x)
+        if a is not None: t, invert = a, False  # strokes are what is opaque
     H, W = t.shape[-2:]
     if min(H, W) < min_size: raise ImageError(name, f"too small ({W}x{H}; need at least {min_size}px)")
     t = t.clamp(0, 1)
@@ -245,25 +257,38 @@ def synthesise(self:CaliSketch, R:torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/30_pipeline.ipynb #480e88e5
 @patch
+def normalize(self:CaliSketch, x, # a sketch (anything `read_sketch` takes)
+              invert:bool|None=None, centre:bool=True) -> torch.Tensor:
+    "The sketch as the networks were trained on it: (1,size,size), training pen; `EmptySketchError` if no stroke survives."
+    S = normalize_sketch(read_sketch(x, invert)[0].numpy(), self.size, centre=centre)
+    if S.max() < 0.25:
+        raise EmptySketchError(_name(x), "no strokes left after normalisation: only dots or specks; draw some lines")
+    return torch.from_numpy(S)[None]
+
+# %% ../nbs/30_pipeline.ipynb #bf1c1761
+@patch
 def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a list of them, or a (B,C,H,W) tensor
           calibrate:bool=True, # False: skip the SCN (P = G2(S)), the paper's "without calibration" ablation
           invert:bool|None=None, # ink polarity (see `read_sketch`)
+          normalize:bool=True, # re-draw with the training pen at the training size (see above); False: as it is
+          centre:bool=True, # with normalize: move the ink to the middle of the frame
          ) -> Result:
-    "Sketch(es) -> Result(S, R, P) at the input's size."
+    "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."
     batched4 = isinstance(x, torch.Tensor) and x.ndim == 4
     many = batched4 or isinstance(x, (list, tuple))
     items = list(x) if many else [x]
     if not items: raise ValueError("no sketches given")
-    sq, geoms = zip(*[to_square(read_sketch(i, invert), self.size) for i in items])
-    S = torch.stack(sq)
+    if normalize: sq, geoms = [self.normalize(i, invert, centre) for i in items], [None] * len(items)
+    else: sq, geoms = zip(*[to_square(read_sketch(i, invert), self.size) for i in items])
+    S = torch.stack(list(sq))
     R = self.refine(S)
     P = self.synthesise(R if calibrate else S)
-    outs = [[from_square(t.cpu(), g) for t, g in zip(v, geoms)] for v in (S, R, P)]
+    outs = [[t.cpu() if g is None else from_square(t.cpu(), g) for t, g in zip(v, geoms)] for v in (S, R, P)]
     if not many: return Result(*(o[0] for o in outs))
     if batched4: return Result(*(torch.stack(o) for o in outs))
     return Result(*outs)
 
-# %% ../nbs/30_pipeline.ipynb #ec1937b5
+# %% ../nbs/30_pipeline.ipynb #857b3c1b
 def _infer_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='cali-sketch infer', description='Calibrate sketches and paint faces from them with a trained Cali-Sketch.')
     p.add_argument('run', help='run folder (joint/, scn/ + isn/, last.pt) or exported .safetensors')
@@ -272,6 +297,8 @@ def _infer_parser() -> argparse.ArgumentParser:
     p.add_argument('--device', default='cpu', help="torch device, e.g. 'cpu' or 'cuda' (default: cpu)")
     p.add_argument('--size', type=int, default=None, help="network input side (default: the run's training size)")
     p.add_argument('--no-calibrate', action='store_true', help='skip G1: P = G2(S) (ablation)')
+    p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
+    p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the ink where it was drawn (default: centred)')
     return p
 
 def infer_cli(argv:list[str]|None=None) -> int:
@@ -282,7 +309,7 @@ def infer_cli(argv:list[str]|None=None) -> int:
     except (OSError, ValueError, KeyError, RuntimeError) as e: err(e); return 1
     out, bad = Path(a.out), 0
     for s in a.sketches:
-        try: res = pipe(s, calibrate=not a.no_calibrate)
+        try: res = pipe(s, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)
         except (OSError, ValueError) as e: err(e); bad += 1; continue
         stem = Path(s).stem
         save_image(1 - res.R, out/f'{stem}_R.png'); save_image(res.P, out/f'{stem}_P.png')

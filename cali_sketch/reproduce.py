@@ -233,6 +233,8 @@ def _reproduce_parser() -> argparse.ArgumentParser:
     ap.add_argument('--model', choices=['paper', 'small'], default='paper')
     ap.add_argument('--size', type=int, default=64, help='side of the --demo faces (default 64)')
     ap.add_argument('--backbone', default='vgg19', choices=['vgg19', 'hed-vgg16', 'random'], help='perceptual/style features (see train)')
+    ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help='training sketches: human (default) or edges (the edge-pixel synthesis of chapter 03)')
+    ap.add_argument('--target', choices=['strokes', 'raw'], default=None, help='calibration targets (default: strokes with --sketch human, raw with edges)')
     ap.add_argument('--batch-size', type=int, default=8)
     ap.add_argument('--device', default='auto', help='training and evaluation device')
     ap.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], default='fp32', help='training precision (autocast for bf16/fp16)')
@@ -263,7 +265,8 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     data = a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size)
     common = dict(model=ModelConfig() if a.model == 'paper' else ModelConfig.small(), batch_size=a.batch_size, device=dev,
                   backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, a.steps // 100), ckpt_every=max(1, a.steps // 5),
-                  precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers)
+                  precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
+                  sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))
     try: doc = reproduce(data, a.out, a.steps, a.variants, a.severities, a.n,
                          None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
                          not a.train_only, **common)

@@ -9,17 +9,21 @@ from pathlib import Path
 import torch
 from torch.utils.data import default_collate
 from .corrupt import CorruptConfig
+from .humanlike import HumanConfig
 from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights, scn_generator_losses, d_losses, total
 from .learner import TrainConfig, Learner, requires_grad, to_device
 
 # %% auto #0
-__all__ = ['BACKBONES', 'ISN_INPUTS', 'RunConfig', 'run_checkpoint', 'load_stage_weights', 'Stage', 'SCNStage']
+__all__ = ['BACKBONES', 'ISN_INPUTS', 'SKETCH_STYLES', 'TARGETS', 'RunConfig', 'run_checkpoint', 'load_stage_weights', 'Stage',
+           'SCNStage']
 
 # %% ../nbs/21_scn.ipynb #a4cbd4a3
 BACKBONES = ('vgg19', 'hed-vgg16', 'random')
 ISN_INPUTS = ('gt', 'scn', 'mix', 'sketch')
-_NESTED = dict(model=ModelConfig, corrupt=CorruptConfig, scn_loss=ScnLossWeights, isn_loss=IsnLossWeights)
+SKETCH_STYLES = ('human', 'edges')
+TARGETS = ('strokes', 'raw')
+_NESTED = dict(model=ModelConfig, human=HumanConfig, corrupt=CorruptConfig, scn_loss=ScnLossWeights, isn_loss=IsnLossWeights)
 
 @dataclass
 class RunConfig(TrainConfig):
@@ -28,7 +32,10 @@ class RunConfig(TrainConfig):
     size:int|None=None # expected side of the prepared faces (None: whatever the folder holds)
     val_fraction:float=0.1 # share of faces held out (by name hash) for sample grids
     model:ModelConfig=field(default_factory=ModelConfig) # G1/D1/G2/D2 architecture (paper defaults)
-    corrupt:CorruptConfig=field(default_factory=CorruptConfig) # how the sketch S is drawn badly
+    sketch:str='human' # how S is made: 'human' (strokes, chapter 05) or 'edges' (edge pixels, chapter 03)
+    human:HumanConfig=field(default_factory=HumanConfig) # the human-like mistakes (sketch='human')
+    corrupt:CorruptConfig=field(default_factory=CorruptConfig) # the edge-pixel corruption (sketch='edges')
+    target:str='strokes' # E_gc/E_ld/E_gt: 'strokes' (clean strokes, training pen) or 'raw' (HED | Canny maps)
     scn_loss:ScnLossWeights=field(default_factory=ScnLossWeights) # adv 1, calibration 10 + 10 (EdgeConnect)
     isn_loss:IsnLossWeights=field(default_factory=IsnLossWeights) # l1 1, adv 0.1, perc 0.1, style 250, tv 0.1
     gan_a:float=0. # LSGAN label of fakes for D
@@ -53,6 +60,8 @@ class RunConfig(TrainConfig):
             raise ValueError(f"RunConfig.size={self.size!r}: must be None or a multiple of 4 >= 16")
         if not 0 <= self.val_fraction < 1: raise ValueError(f"RunConfig.val_fraction={self.val_fraction!r}: must be in [0, 1)")
         if self.gan_a == self.gan_b: raise ValueError(f"RunConfig.gan_a={self.gan_a} and gan_b={self.gan_b}: must differ")
+        if self.sketch not in SKETCH_STYLES: raise ValueError(f"RunConfig.sketch={self.sketch!r}: must be one of {SKETCH_STYLES}")
+        if self.target not in TARGETS: raise ValueError(f"RunConfig.target={self.target!r}: must be one of {TARGETS}")
         if self.local_target not in ('gt', 'ld'): raise ValueError(f"RunConfig.local_target={self.local_target!r}: must be 'gt' or 'ld'")
         if self.backbone not in BACKBONES: raise ValueError(f"RunConfig.backbone={self.backbone!r}: must be one of {BACKBONES}")
         if self.isn_input not in ISN_INPUTS: raise ValueError(f"RunConfig.isn_input={self.isn_input!r}: must be one of {ISN_INPUTS}")
@@ -61,6 +70,15 @@ class RunConfig(TrainConfig):
         self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights = map(str, (self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights))
 
     def gan(self) -> LSGANLoss: return LSGANLoss(self.gan_a, self.gan_b, self.gan_c)
+    def sketch_cfg(self) -> HumanConfig|CorruptConfig:
+        "The config of the sketch synthesis this run uses (`human` or `corrupt`, by `sketch`)."
+        return self.human if self.sketch == 'human' else self.corrupt
+
+    @classmethod
+    def from_dict(cls, d:dict) -> RunConfig:
+        "Inverse of `to_dict`; a config saved before sketch styles existed is the edge-pixel recipe it was trained with."
+        if 'sketch' not in d and 'corrupt' in d: d = {**d, 'sketch': 'edges', 'target': 'raw'}
+        return super().from_dict(d)
 
 # %% ../nbs/21_scn.ipynb #50e626dc
 def run_checkpoint(run, # a run folder (its last.pt is used) or a .pt checkpoint file

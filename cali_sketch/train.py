@@ -12,7 +12,7 @@ from .data import PreparedFaces, demo_data
 from .models import ModelConfig
 from .learner import plot_losses
 from .losses import ScnLossWeights, IsnLossWeights
-from .scn import RunConfig, SCNStage, load_stage_weights, run_checkpoint, BACKBONES, ISN_INPUTS
+from .scn import RunConfig, SCNStage, load_stage_weights, run_checkpoint, BACKBONES, ISN_INPUTS, SKETCH_STYLES, TARGETS
 from .isn import ISNStage
 from .joint import JointStage
 
@@ -27,7 +27,7 @@ STAGE_CLASSES = {'scn': SCNStage, 'isn': ISNStage, 'joint': JointStage}
 def _datasets(cfg:RunConfig):
     if not cfg.data: raise FileNotFoundError("no data: set data (--data PREPARED), a folder made by `cali-sketch prepare`")
     if not Path(cfg.data).is_dir(): raise FileNotFoundError(f"data: {cfg.data}: no such folder (make one with `cali-sketch prepare PHOTOS {cfg.data}`)")
-    kw = dict(corrupt=cfg.corrupt, seed=cfg.seed, size=cfg.size, val_fraction=cfg.val_fraction)
+    kw = dict(corrupt=cfg.sketch_cfg(), target=cfg.target, seed=cfg.seed, size=cfg.size, val_fraction=cfg.val_fraction)
     if not cfg.val_fraction: return PreparedFaces(cfg.data, None, **kw), None
     tr = PreparedFaces(cfg.data, 'train', **kw)
     try: va = PreparedFaces(cfg.data, 'val', **kw)
@@ -68,6 +68,8 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos)')
     ap.add_argument('--backbone', choices=list(BACKBONES), help='perceptual/style features: vgg19 (default, ImageNet weights needed), hed-vgg16 or random (announced substitutes)')
     ap.add_argument('--vgg19-weights', metavar='PATH', help="torchvision's vgg19-dcbb9e9d.pth (default: the torch hub cache)")
+    ap.add_argument('--sketch', choices=list(SKETCH_STYLES), help="training sketches S: human (default: human-like strokes, chapter 05) or edges (edge-pixel corruption, chapter 03)")
+    ap.add_argument('--target', choices=list(TARGETS), help='calibration targets: strokes (default: clean strokes) or raw (HED | Canny maps)')
     ap.add_argument('--isn-input', choices=list(ISN_INPUTS), help='ISN stage input: gt (default), scn (G1(S) of --scn-ckpt) or mix')
     ap.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], help='fp32 (default) or autocast')
     ap.add_argument('--channels-last', action='store_true', default=None, help='NHWC models and batches (GPU)')
@@ -101,7 +103,7 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
     if not over: raise ValueError(f"{flag}: give KEY=VALUE[,KEY=VALUE] (keys: {', '.join(keys)})")
     return over
 
-_FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'isn_input', 'precision', 'channels_last',
+_FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every')
 
 def train_config(a:argparse.Namespace) -> RunConfig:
@@ -207,8 +209,9 @@ def results_grid(joint_run, # the joint run folder
     from cali_sketch.models import make_scn, make_isn
     (g1, _), (g2, _) = make_scn(c.model), make_isn(c.model)
     load_stage_weights(joint_run, {'G1': g1, 'G2': g2}, c.model, 'joint')
-    try: ds = PreparedFaces(data, 'val', corrupt=c.corrupt, seed=c.seed, val_fraction=c.val_fraction); split = 'held-out'
-    except ValueError: ds = PreparedFaces(data, None, corrupt=c.corrupt, seed=c.seed); split = 'training'
+    kw = dict(corrupt=c.sketch_cfg(), target=c.target, seed=c.seed)
+    try: ds = PreparedFaces(data, 'val', val_fraction=c.val_fraction, **kw); split = 'held-out'
+    except ValueError: ds = PreparedFaces(data, None, **kw); split = 'training'
     rows = []
     with torch.no_grad():
         for i in range(min(n, len(ds))):

@@ -6,7 +6,8 @@ from cali_sketch import cli, data, train, pipeline, evaluate, reproduce
 
 ROOT = Path(__file__).resolve().parents[1]
 PARSERS = {'prepare': data._prepare_parser, 'train': train.train_parser, 'demo': train._demo_parser,
-           'infer': pipeline._infer_parser, 'eval': evaluate._eval_parser, 'reproduce': reproduce._reproduce_parser}
+           'infer': pipeline._infer_parser, 'eval': evaluate._eval_parser, 'reproduce': reproduce._reproduce_parser,
+           'sketches': data._sketches_parser}
 
 def _docs() -> dict:
     "{where: text} of the README, the results pages and the notebooks' markdown and code (commands shown to readers)."
