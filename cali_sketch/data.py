@@ -361,7 +361,7 @@ class PreparedFaces(Dataset):
         self.width = self.corrupt.width if isinstance(self.corrupt, HumanConfig) else HumanConfig.width
         self.needs_strokes = target == 'strokes' or isinstance(self.corrupt, HumanConfig)
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
-        if cache == 'auto': cache = len(names) * self.size**2 * 4 <= 2**31
+        if cache == 'auto': cache = len(names) * self.size**2 * (4 + 2 * self.needs_strokes) <= 2**31
         self._photos = self._edges = None
         self._strokes = {}
         if cache: self._cache(len(names) >= 2000 if progress is None else progress)
@@ -398,20 +398,21 @@ class PreparedFaces(Dataset):
         photo, e = (self._photos[i], self._edges[i]) if self._photos is not None else self._read(i)
         return photo, (e & 1) > 0, (e & 2) > 0
 
-    def strokes(self, i:int) -> tuple[Strokes, Strokes, Strokes]:
-        "The strokes sample `i`'s sketch and targets are drawn from: (all selected, their contours, their details)."
+    def strokes(self, i:int) -> tuple[Strokes, np.ndarray]:
+        "The strokes sample `i`'s sketch is drawn from, and its clean targets (contours, details: uint8 2xHxW, drawn once)."
         if i not in self._strokes:
             sel = select_strokes(read_strokes(self.root, self.names[i]))
-            self._strokes[i] = (sel, sel.subset(sel.src == 0), sel.subset(sel.src == 1))
+            tg = np.stack([draw_strokes(sel.subset(sel.src == k), self.size, self.width) for k in (0, 1)])
+            self._strokes[i] = (sel, np.rint(tg * 255).astype(np.uint8))
         return self._strokes[i]
 
     def __getitem__(self, i:int) -> dict:
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} samples")
         i = int(i) % len(self)
         photo, gc, ld = self.arrays(i)
-        if self.needs_strokes: sel, sgc, sld = self.strokes(i)
+        if self.needs_strokes: sel, tg = self.strokes(i)
         if self.target == 'strokes':
-            gc, ld = draw_strokes(sgc, self.size, self.width), draw_strokes(sld, self.size, self.width)
+            gc, ld = tg[0] / np.float32(255), tg[1] / np.float32(255)
             gt = np.maximum(gc, ld)
         else: gt = gc | ld
         rng = make_rng(self.seed, i, self.epoch)

@@ -61,7 +61,9 @@ HUMAN_KINDS = {  # kind of mistake -> the fields that set its strength
 _HAIRY = (PARTS.index('hair'), PARTS.index('background'))
 _PART_IDX = {PARTS.index(p): p for p in _BOXES}
 
-def _arclen(p:np.ndarray) -> np.ndarray: return np.r_[0, np.cumsum(np.hypot(*np.diff(p, axis=0).T))]
+def _arclen(p:np.ndarray) -> np.ndarray:
+    d = p[1:] - p[:-1]
+    return np.concatenate(([0.], np.cumsum(np.sqrt((d * d).sum(1)))))
 
 def _ends(p:np.ndarray, e0:float, e1:float) -> np.ndarray:
     "Stroke `p` with its start moved by `e0` px and its end by `e1` px along it (> 0: past the end, < 0: short of it)."
@@ -78,8 +80,9 @@ def _ends(p:np.ndarray, e0:float, e1:float) -> np.ndarray:
             if n > 0: q = np.concatenate([q[:1] + t / n * e, q]) if a == 0 else np.concatenate([q, q[-1:] + t / n * e])
     return q
 
-def _slow(rng, n:int, t:np.ndarray, lam:float) -> np.ndarray:
-    "`n`-channel smooth noise along arc length `t` (two random sinusoids of wavelength ~`lam` each), in [-1, 1]."
+def _slow(rng, t:np.ndarray, lam) -> np.ndarray:
+    "Smooth noise along arc length `t`, one channel per wavelength in `lam` (two random sinusoids each), in [-1, 1]."
+    lam = np.asarray(lam, np.float64); n = len(lam)
     f = rng.uniform(0.7, 1.4, (2, n)) / lam; ph = rng.uniform(0, 2 * np.pi, (2, n)); a = rng.uniform(0.5, 1, (2, n))
     v = (a[0] * np.sin(2 * np.pi * f[0] * t[:, None] + ph[0]) + a[1] * np.sin(2 * np.pi * f[1] * t[:, None] + ph[1])) / (a[0] + a[1])
     return v
@@ -118,7 +121,8 @@ def human_strokes(st:Strokes, # the strokes a person would draw (`strokes.select
         e = cfg.overshoot * s * sev
         if e > 0 and len(p) >= 2: p = _ends(p, *(rng.uniform(-1, 1, 2) * e))
         t = _arclen(p)
-        if cfg.wobble * sev > 0: p = p + cfg.wobble * s * sev * _slow(rng, 2, t, cfg.wobble_len * s)
+        nz = _slow(rng, t, (cfg.wobble_len * s, cfg.wobble_len * s, 80 * s, 80 * s))  # wobble x, y; width; pressure
+        if cfg.wobble * sev > 0: p = p + cfg.wobble * s * sev * nz[:, :2]
         pi = int(st.part[k])
         if pi in pa:
             cx, cy, _, _ = _BOXES[_PART_IDX[pi]]; pc = np.array([cx, cy], np.float32) * size
@@ -126,8 +130,8 @@ def human_strokes(st:Strokes, # the strokes a person would draw (`strokes.select
             p = pc + (p - pc) * sc + sh
         p = c0 + (p - c0) * stretch
         polys.append(p.astype(np.float32))
-        widths.append(1 + cfg.width_var * sev * _slow(rng, 1, t, 80 * s)[:, 0] * rng.uniform(0.3, 1))
-        press.append(1 - cfg.pressure * sev * (1 + _slow(rng, 1, t, 80 * s)[:, 0]) / 2)
+        widths.append(1 + cfg.width_var * sev * nz[:, 2] * rng.uniform(0.3, 1))
+        press.append(1 - cfg.pressure * sev * (1 + nz[:, 3]) / 2)
     a = cfg.warp * s * sev
     if a > 0 and polys:  # 2. the whole page, warped smoothly (DeepPS)
         allp = np.concatenate(polys)

@@ -250,7 +250,7 @@ def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `
     n = size * ss; w0 = width * size / 256 * ss
     centre = np.full((n, n), 255, np.uint8)
     var = widths is not None or pressure is not None
-    if var: wmap, pmap = np.zeros((n, n), np.float32), np.zeros((n, n), np.float32)
+    if var: wp = np.zeros((n, n, 2), np.float32)  # width factor and pressure of each centre-line pixel
     for k, p in enumerate(polys):
         if len(p) == 0: continue
         q = np.rint((np.asarray(p, np.float32) * scale + 0.5) * ss - 0.5).astype(np.int32)
@@ -260,8 +260,7 @@ def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `
         wf = np.ones(len(q)) if widths is None else np.asarray(widths[k], np.float32)
         pr = np.ones(len(q)) if pressure is None else np.asarray(pressure[k], np.float32)
         for j in range(0, len(q) - 1, 3):  # pieces of 3 segments, each with its own width and ink
-            cv2.polylines(wmap, [q[j:j + 4]], False, float(wf[j]), 1, cv2.LINE_8)
-            cv2.polylines(pmap, [q[j:j + 4]], False, float(pr[j]), 1, cv2.LINE_8)
+            cv2.polylines(wp, [q[j:j + 4]], False, (float(wf[j]), float(pr[j])), 1, cv2.LINE_8)
     if not var:
         d = cv2.distanceTransform(centre, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         ink = np.clip(w0 / 2 + 0.5 - d, 0, 1)
@@ -269,8 +268,9 @@ def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `
         d, lab = cv2.distanceTransformWithLabels(centre, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL)
         z = np.flatnonzero(centre.reshape(-1) == 0)
         if len(z) == 0: return np.zeros((size, size), np.float32)
-        near = z[np.maximum(lab.reshape(-1), 1) - 1].reshape(n, n)
-        ink = np.clip(w0 * wmap.reshape(-1)[near] / 2 + 0.5 - d, 0, 1) * pmap.reshape(-1)[near]
+        near = z[np.maximum(lab.reshape(-1), 1) - 1]
+        v = wp.reshape(-1, 2)[near]
+        ink = (np.clip(w0 * v[:, 0].reshape(n, n) / 2 + 0.5 - d, 0, 1) * v[:, 1].reshape(n, n))
     ink = ink.astype(np.float32)
     return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA) if ss > 1 else ink
 

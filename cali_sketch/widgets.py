@@ -14,6 +14,8 @@ from PIL import Image, ImageDraw
 from .core import ImageError, load_image, crop_resize, to_uint8, show_grid, IMAGE_EXTS
 from .faces import synth_face
 from .corrupt import CorruptConfig, corrupt_sketch, _INT_FIELDS, _UNIT_FIELDS
+from .strokes import face_strokes, select_strokes, draw_strokes
+from .humanlike import HumanConfig, human_sketch, _UNIT as _HUMAN_UNIT
 from .pipeline import CaliSketch, read_sketch
 
 # %% auto #0
@@ -88,28 +90,36 @@ class FaceLibrary:
         return v
 
 # %% ../nbs/31_widgets.ipynb #49e34faf
-def _slider(name:str, default, width='340px') -> W.Widget:
-    "A slider for one `CorruptConfig` field, its range chosen from the field's kind and default."
+_STYLES = {'human': (HumanConfig, _HUMAN_UNIT, ('warp_grid',)), 'edges': (CorruptConfig, _UNIT_FIELDS, _INT_FIELDS)}
+
+def _slider(name:str, default, unit=_UNIT_FIELDS, ints=_INT_FIELDS, width='340px') -> W.Widget:
+    "A slider for one field of a sketch config, its range chosen from the field's kind and default."
     style, lay = {'description_width': '110px'}, W.Layout(width=width)
     kw = dict(description=name, value=default, continuous_update=False, style=style, layout=lay)
-    if name in _INT_FIELDS: return W.IntSlider(min=2 if name == 'global_grid' else 0, max=max(4, 2 * int(default)), **kw)
-    if name in _UNIT_FIELDS: return W.FloatSlider(min=0., max=1., step=0.01, **kw)
+    if name in ints: return W.IntSlider(min=2 if name in ('global_grid', 'warp_grid') else 0, max=max(4, 2 * int(default)), **kw)
+    if name in unit: return W.FloatSlider(min=0., max=1., step=0.01, **kw)
     hi = max(1., 3 * float(default))
     return W.FloatSlider(min=0., max=hi, step=round(hi / 100, 3) or 0.01, **kw)
 
 class CorruptionExplorer(W.VBox):
-    "Pick a face, move one slider per `CorruptConfig` field (and the seed): see photo, E_gt and S update live."
+    "Pick a face, move one slider per field of the sketch config (and the seed): see photo, E_gt and S update live."
     def __init__(self, faces=None, # see `FaceLibrary` (or a `FaceLibrary`)
-                 cfg:CorruptConfig|None=None, # starting values of the sliders
+                 cfg:HumanConfig|CorruptConfig|None=None, # starting values of the sliders (its type sets the style)
+                 style:str|None=None, # 'human' (default) or 'edges' (chapter 03); None: from `cfg`
                  seed:int=0, # starting seed
                  size:int=128, # face size when `faces` are photos
                  img_width:int=192, # display width of each picture
                 ):
         self.lib = faces if isinstance(faces, FaceLibrary) else FaceLibrary(faces, size)
-        cfg = cfg or CorruptConfig()
+        style = style or ('edges' if isinstance(cfg, CorruptConfig) else 'human')
+        if style not in _STYLES: raise ValueError(f"style={style!r}: must be 'human' or 'edges'")
+        self.style, (self._cls, unit, ints) = style, _STYLES[style]
+        cfg = cfg or self._cls()
+        if not isinstance(cfg, self._cls): raise TypeError(f"cfg: style {style!r} needs a {self._cls.__name__}, got {type(cfg).__name__}")
+        self._strokes = {}
         self.face = W.Dropdown(options=self.lib.names, description='face', layout=W.Layout(width='340px'))
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='upload a face')
-        self.sliders = {f.name: _slider(f.name, getattr(cfg, f.name)) for f in fields(CorruptConfig)}
+        self.sliders = {f.name: _slider(f.name, getattr(cfg, f.name), unit, ints) for f in fields(self._cls)}
         self.seed = W.IntSlider(value=seed, min=0, max=999, description='seed', continuous_update=False,
                                 style={'description_width': '110px'}, layout=W.Layout(width='340px'))
         self.status = W.HTML()
@@ -127,12 +137,12 @@ class CorruptionExplorer(W.VBox):
         return W.HBox([W.VBox(sl[:half]), W.VBox(sl[half:])])
 
     @property
-    def cfg(self) -> CorruptConfig:
-        "The `CorruptConfig` the sliders describe."
-        return CorruptConfig(**{k: s.value for k, s in self.sliders.items()})
+    def cfg(self) -> HumanConfig|CorruptConfig:
+        "The sketch config the sliders describe."
+        return self._cls(**{k: s.value for k, s in self.sliders.items()})
 
     def set(self, **kw):
-        "Move controls by name (`severity=0.9`, `seed=3`, `face='toy 1'`, any `CorruptConfig` field); updates once."
+        "Move controls by name (`severity=0.9`, `seed=3`, `face='toy 1'`, any field of the config); updates once."
         unknown = [k for k in kw if k not in self.sliders and k not in ('seed', 'face')]
         if unknown: raise ValueError(f"unknown control(s) {unknown}; choose from {['face', 'seed', *self.sliders]}")
         self._hold = True
@@ -160,10 +170,14 @@ class CorruptionExplorer(W.VBox):
         t = time.perf_counter()
         try:
             photo, gc, ld = self.lib[self.face.value]
-            self.S = corrupt_sketch(gc, ld, self.cfg, rng=self.seed.value)
+            if self.style == 'human':
+                sel = self._strokes.get(self.face.value)
+                if sel is None: sel = self._strokes[self.face.value] = select_strokes(face_strokes(gc, ld))
+                self.S, E_gt = human_sketch(sel, self.cfg, rng=self.seed.value, size=len(photo)), draw_strokes(sel, len(photo), self.cfg.width)
+            else: self.S, E_gt = corrupt_sketch(gc, ld, self.cfg, rng=self.seed.value), gc | ld
         except Exception as e:
             self._say(f"{type(e).__name__}: {e}", error=True); return
-        self.photo, self.E_gt = photo, gc | ld
+        self.photo, self.E_gt = photo, E_gt
         for k, v in (('photo', photo), ('E_gt', self.E_gt), ('S', self.S)): self.pics[k].value = png_bytes(v)
         self._say(f"S: {int((self.S > 0.25).sum())} stroke px, {1000 * (time.perf_counter() - t):.0f} ms")
         for f in self.listeners: f(self)
@@ -178,7 +192,7 @@ def corruption_explorer(faces=None, **kw) -> CorruptionExplorer:
     "One-line corruption explorer (see `CorruptionExplorer`)."
     return CorruptionExplorer(faces, **kw)
 
-# %% ../nbs/31_widgets.ipynb #0486d4ab
+# %% ../nbs/31_widgets.ipynb #de41d3e7
 class ScnIsnViewer(CorruptionExplorer):
     "`CorruptionExplorer` plus R = G1(S) and P = G2(R) from a `CaliSketch` pipeline, side by side."
     def __init__(self, pipe, # a `CaliSketch`, or a run folder / weights file for `CaliSketch.from_run`
@@ -206,7 +220,7 @@ class ScnIsnViewer(CorruptionExplorer):
         t0, calls0 = time.perf_counter(), dict(self.pipe.calls)
         super().update()
         if self.error: return
-        try: res = self.pipe(torch.from_numpy(self.S), calibrate=self.calibrate.value, invert=False)
+        try: res = self.pipe(torch.from_numpy(self.S), calibrate=self.calibrate.value, invert=False, normalize=False)  # S is in the training pen
         except Exception as e:
             self.R = self.P = None
             for k in ('R', 'P'): self.pics[k].value = blank_png()
@@ -225,7 +239,7 @@ def scn_isn_viewer(pipe, faces=None, **kw) -> ScnIsnViewer:
     "One-line S -> R -> P viewer (see `ScnIsnViewer`)."
     return ScnIsnViewer(pipe, faces, **kw)
 
-# %% ../nbs/31_widgets.ipynb #24c7ef0c
+# %% ../nbs/31_widgets.ipynb #6e1d4c6f
 def _psnr(p:torch.Tensor, t:torch.Tensor) -> float:
     mse = float(((p - t) ** 2).mean()); return 10 * math.log10(1 / max(mse, 1e-10))
 
@@ -294,7 +308,7 @@ def ablation_viewer(models:dict, inputs:list, metrics:dict|None=None, **kw) -> A
     "One-line checkpoint comparison (see `AblationViewer`)."
     return AblationViewer(models, inputs, metrics, **kw)
 
-# %% ../nbs/31_widgets.ipynb #715e2be2
+# %% ../nbs/31_widgets.ipynb #50f7dcd3
 class SketchPad(W.VBox):
     "Draw with the mouse on a canvas; R and P update after each stroke; clear and undo."
     def __init__(self, pipe, # a `CaliSketch` (or run folder)
@@ -392,7 +406,8 @@ class SketchPad(W.VBox):
             self.error = "the canvas is empty: draw a face (R and P appear when you lift the pen)"
             self.status.value = f"<span style='color:#555'>{self.error}</span>"; return
         t = time.perf_counter()
-        try: res = self.pipe(torch.from_numpy(S), calibrate=self.calibrate.value, invert=False)
+        # normalised like every real sketch; not re-centred: the pad already is the network's frame
+        try: res = self.pipe(torch.from_numpy(S), calibrate=self.calibrate.value, invert=False, centre=False)
         except Exception as e:
             self.error = str(e); self.status.value = f"<span style='color:#b00'>{e}</span>"; return
         self.R, self.P, self.error = res.R, res.P, None
