@@ -12,7 +12,7 @@ __all__ = ['COMMANDS', 'main']
 # %% ../nbs/90_cli.ipynb #9985d576
 COMMANDS = {
     'demo':      ('cali_sketch.train:demo_cli', 'the embedded default: synthetic faces, all three stages on CPU, a results page'),
-    'prepare':   ('cali_sketch.data:prepare_cli', 'prepare a folder of face photos: crop, edges (HED + Canny), cache'),
+    'prepare':   ('cali_sketch.prepare:prepare_cli', 'prepare a folder of face photos: crop, edges (HED + Canny), cache'),
     'sketches':  ('cali_sketch.data:sketches_cli', 'write the sketches S and targets E_gt a model trains on, as PNGs to look at'),
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
     'infer':     ('cali_sketch.pipeline:infer_cli', 'sketches -> refined sketches R and photos P with a trained run'),
@@ -44,8 +44,13 @@ def main(argv:list[str]|None=None) -> int:
     try: return int(_resolve(COMMANDS[cmd][0])(rest) or 0)
     except SystemExit as e:  # argparse's --help and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
-    except KeyboardInterrupt:
-        print('\ninterrupted: finished work is kept; re-run the same command to resume', file=sys.stderr); return 130
+    except KeyboardInterrupt as e:
+        code = getattr(e, 'exit_code', 130)
+        again = ' '.join(['cali-sketch', *argv] + (['--resume'] if cmd == 'train' and '--resume' not in argv else []))
+        if hasattr(e, 'step'):  # learner.TrainingInterrupted: a clean stop with a checkpoint
+            print(f"\ncali-sketch {cmd}: {e.args[0].split(': resume with')[0]}\nto resume: {again}", file=sys.stderr)
+        else: print(f"\ninterrupted: finished work is kept (the last checkpoint, prepared samples); to resume: {again}", file=sys.stderr)
+        return code
 
 # %% ../nbs/90_cli.ipynb #67e2660c
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # run as a module, not inside a notebook

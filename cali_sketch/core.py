@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #1860a864
 from __future__ import annotations
-import os, io, sys, random, tempfile, warnings, contextlib
+import os, io, sys, time, random, tempfile, warnings, contextlib
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
            'save_image', 'torch_save', 'seed_everything', 'make_rng', 'FallbackWarning', 'announce_fallback',
-           'GridFigure', 'show_grid', 'fig_to_png', 'default_device']
+           'GridFigure', 'show_grid', 'fig_to_png', 'interactive', 'LineProgress', 'progress', 'default_device']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
 class ImageError(ValueError):
@@ -50,6 +50,7 @@ def load_image(src, # a path, PIL image, or uint8/float HxW[xC] array
                 im.load()  # decode now: truncated files fail here, not later
                 im = im.copy()
         except UnidentifiedImageError: raise ImageError(p, "not an image (unrecognised format)") from None
+        except Image.DecompressionBombError as e: raise ImageError(p, f"too large to decode safely ({e}); scale it down first") from None
         except (OSError, SyntaxError, ValueError) as e: raise ImageError(p, f"unreadable or truncated image ({e})") from None
     elif isinstance(src, Image.Image): im = src
     elif isinstance(src, np.ndarray):
@@ -101,6 +102,10 @@ def crop_resize(im:Image.Image,
     return im.crop((left, top, left + s, top + s)).resize((size, size), Image.Resampling.LANCZOS if s > size else Image.Resampling.BICUBIC)
 
 # %% ../nbs/00_core.ipynb #69dc4aab
+def _umask() -> int:
+    "The process's umask (read by setting it and putting it back)."
+    m = os.umask(0o022); os.umask(m); return m
+
 @contextlib.contextmanager
 def atomic_write(path, mode:str='wb'):
     "Open a temp file next to `path`; on success rename it to `path`, on error remove it."
@@ -110,6 +115,7 @@ def atomic_write(path, mode:str='wb'):
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
+            os.fchmod(f.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
@@ -182,6 +188,53 @@ def fig_to_png(fig, dpi:int=100) -> bytes:
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi); return buf.getvalue()
 
 # %% ../nbs/00_core.ipynb #1c1e08f6
+def interactive() -> bool:
+    "Is a person watching: a Jupyter kernel, or stdout on a terminal (not a pipe or a file)?"
+    try:
+        from IPython import get_ipython
+        if type(get_ipython()).__name__ == 'ZMQInteractiveShell': return True
+    except ImportError: pass
+    return bool(getattr(sys.stdout, 'isatty', lambda: False)())
+
+def _dur(s:float) -> str:
+    s = int(round(s)); return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+class LineProgress:
+    "Iterate `it`, printing one plain line every `every` seconds and at the end: for logs that are files."
+    def __init__(self, it, total:int|None=None, label:str='', every:float=30., file=None):
+        self.it, self.label, self.every, self.file, self.comment = it, label, every, file, ''
+        self.total = total if total is not None else (len(it) if hasattr(it, '__len__') else None)
+    def __len__(self): return self.total or 0
+    def line(self, n:int, dt:float) -> str:
+        rate = n / dt if dt > 0 else 0.
+        tot = f"/{self.total} ({100 * n / self.total:.0f}%)" if self.total else ''
+        eta = f", {_dur((self.total - n) / rate)} left" if self.total and rate > 0 and n < self.total else ''
+        return f"{self.label + ' ' if self.label else ''}{n}{tot} in {_dur(dt)}, {rate:.3g}/s{eta}" + (f" | {self.comment}" if self.comment else '')
+    def update(self, n:int):
+        "Report `n` items done, for loops that do not iterate over `it` (the line is printed when one is due)."
+        now = time.monotonic()
+        if not hasattr(self, '_t0'): self._t0 = self._last = now
+        if now - self._last >= self.every or n == self.total:
+            print(self.line(n, now - self._t0), file=self.file or sys.stdout, flush=True); self._last = now
+    def __iter__(self):
+        t0 = last = time.monotonic(); n = 0
+        for x in self.it:
+            yield x; n += 1
+            now = time.monotonic()
+            if now - last >= self.every or n == self.total:
+                print(self.line(n, now - t0), file=self.file or sys.stdout, flush=True); last = now
+
+def progress(it, # an iterable (a sized one shows a total)
+             total:int|None=None, label:str='', # what is counted, in log lines
+             every:float=30., # seconds between log lines when nobody watches
+             **kw): # for fastprogress's `progress_bar` (leave, parent, ...)
+    "fastprogress's bar when a person watches (`interactive()`), one log line every `every` s otherwise."
+    if interactive():
+        from fastprogress.fastprogress import progress_bar
+        return progress_bar(it, total=total, **kw)
+    return LineProgress(it, total, label, every)
+
+# %% ../nbs/00_core.ipynb #63fe6e52
 def default_device() -> torch.device:
     "CUDA if present, else Apple MPS, else CPU."
     if torch.cuda.is_available(): return torch.device('cuda')

@@ -9,10 +9,11 @@ from dataclasses import asdict
 from pathlib import Path
 import torch
 from torch.utils.data import default_collate
-from .core import atomic_write
+from .core import atomic_write, progress as _progress
 from .corrupt import CorruptConfig
 from .humanlike import HumanConfig
-from .data import PreparedFaces, read_manifest
+from .data import PreparedFaces
+from .prepare import read_manifest
 from .models import ModelConfig, G2
 from .layers import fold_spectral_norm
 from .pipeline import CaliSketch, _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
@@ -159,7 +160,6 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
                  val_fraction:float=0.1, # the held-out share used in training
                  progress:bool=True) -> dict:
     "Metrics of P (vs I_gt), R and S (vs E_gt) per severity, with everything needed to reproduce them."
-    from fastprogress.fastprogress import progress_bar
     t0 = time.perf_counter()
     sevs = [float(s) for s in severities]
     if not sevs: raise ValueError("severities: give at least one")
@@ -177,7 +177,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
     results, notes = {}, []
     batches = [(k, range(i, min(i + batch_size, count))) for k in range(len(sevs)) for i in range(0, count, batch_size)]
     acc = None
-    for k, idx in (progress_bar(batches, leave=False) if progress else batches):
+    for k, idx in (_progress(batches, label='batches evaluated', leave=False) if progress else batches):
         if idx.start == 0:
             acc = dict(P=ImageMetrics(), R=EdgeMetrics(tol=2), S=EdgeMetrics(tol=2))
             for f in (fd, fid_d):

@@ -8,8 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 from PIL import Image, ImageDraw
-from fastprogress.fastprogress import progress_bar
-from .core import make_rng, save_image
+from .core import make_rng, save_image, progress as _progress
 
 # %% auto #0
 __all__ = ['SS', 'REF_W', 'REF_H', 'SKIN', 'HAIR', 'HAIR_P', 'IRIS', 'STYLES', 'face_params', 'draw_face', 'synth_face',
@@ -226,6 +225,6 @@ def make_face_folder(out, # folder to write into (created if missing)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f'face_{i:05d}.jpg' for i in range(n)]
     todo = [i for i in range(n) if not paths[i].exists()]
-    for i in (progress_bar(todo, leave=False) if (len(todo) >= 200 if progress is None else progress) else todo):
+    for i in (_progress(todo, label='faces drawn', leave=False) if (len(todo) >= 200 if progress is None else progress) else todo):
         save_image(synth_face(seed + i, size), paths[i], quality=quality)
     return paths

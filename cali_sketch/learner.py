@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_learner.ipynb #410fdda7
 from __future__ import annotations
-import os, csv, json, math, random, inspect, warnings, dataclasses
+import os, sys, csv, json, math, time, errno, signal, random, inspect, threading, warnings, dataclasses
 from dataclasses import dataclass, asdict
 from itertools import islice
 from pathlib import Path
@@ -16,13 +16,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from fastcore.basics import patch
 from .core import atomic_write, torch_save, show_grid, fig_to_png, seed_everything, make_rng, default_device
+from .callbacks import *
+from .callbacks import _rng_state, _set_rng_state, _read_rows
 
 # %% auto #0
-__all__ = ['STAGES', 'TrainConfig', 'SeededSampler', 'auto_workers', 'CancelFitException', 'CancelEpochException',
-           'CancelStepException', 'NonFiniteLossError', 'Callback', 'requires_grad', 'to_device', 'DeviceCB',
-           'init_distributed', 'unwrap', 'GanDDP', 'Learner', 'NaNGuardCB', 'CheckpointCB', 'CSVLoggerCB',
-           'SampleGridCB', 'ProgressCB', 'ToyPairs', 'ToyDiscriminator', 'toy_gan', 'ToyStage', 'StopAtCB',
-           'export_weights', 'load_exported', 'plot_losses']
+__all__ = ['STAGES', 'TrainConfig', 'SeededSampler', 'auto_workers', 'init_distributed', 'unwrap', 'GanDDP', 'Learner',
+           'TrainingInterrupted', 'CheckpointError', 'resume_checkpoint', 'last_checkpoint', 'ToyPairs',
+           'ToyDiscriminator', 'toy_gan', 'ToyStage', 'StopAtCB', 'export_weights', 'load_exported', 'plot_losses']
 
 # %% ../nbs/20_learner.ipynb #084fa9de
 STAGES = ('scn', 'isn', 'joint')
@@ -46,6 +46,8 @@ class TrainConfig:
     log_every:int=10 # write a losses.csv row every this many steps
     sample_every:int=500 # write samples/step_XXXXXX.png every this many steps (0: never)
     ckpt_every:int=1000 # write last.pt every this many steps (0: only at the end)
+    ckpt_minutes:float=10. # ... and whenever this many minutes have passed since the last one (0: never by the clock)
+    log_seconds:float=30. # when the output is not a terminal: one progress line every this many seconds
     keep_every:int=0 # also keep ckpt_XXXXXX.pt every this many steps (0: only last.pt)
     out:str='' # run folder; '' -> runs/<stage>
 
@@ -59,6 +61,9 @@ class TrainConfig:
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: raise ValueError(f"{k}={v!r}: must be an integer >= {lo}")
         if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1): raise ValueError(f"steps={self.steps!r}: must be None or an integer >= 1")
+        for k in ('ckpt_minutes', 'log_seconds'):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0: raise ValueError(f"{k}={v!r}: must be a number >= 0")
         if self.precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision={self.precision!r}: must be 'fp32', 'bf16' or 'fp16'")
         try: self.device == 'auto' or torch.device(self.device)
         except (RuntimeError, TypeError): raise ValueError(f"device={self.device!r}: not a torch device (try 'auto', 'cpu', 'cuda', 'cuda:1')") from None
@@ -106,35 +111,6 @@ def _worker_init(worker_id:int):
     np.random.seed(s); random.seed(s)
 
 # %% ../nbs/20_learner.ipynb #c814d18e
-class CancelFitException(Exception): "Stop training now (no final checkpoint)."
-class CancelEpochException(Exception): "Skip the rest of this epoch."
-class CancelStepException(Exception): "Skip the remaining callbacks of this step."
-class NonFiniteLossError(RuntimeError): "A loss became NaN or infinite."
-
-class Callback:
-    "Base class: `order` sorts callbacks; `main_only` callbacks run on rank 0 only."
-    order, main_only = 0, False
-
-def requires_grad(models, flag:bool):
-    "Switch `requires_grad` on or off for all parameters of one module or a list of them (pix2pix `set_requires_grad`)."
-    for m in (models if isinstance(models, (list, tuple)) else [models]):
-        for p in m.parameters(): p.requires_grad_(flag)
-
-def to_device(b, device, non_blocking:bool=False, channels_last:bool=False):
-    "Move tensors in nested dicts/lists/tuples to `device` (4-D ones to channels_last if asked)."
-    if isinstance(b, torch.Tensor):
-        b = b.to(device, non_blocking=non_blocking)
-        return b.contiguous(memory_format=torch.channels_last) if channels_last and b.ndim == 4 else b
-    if isinstance(b, dict): return {k: to_device(v, device, non_blocking, channels_last) for k, v in b.items()}
-    if isinstance(b, (list, tuple)): return type(b)(to_device(v, device, non_blocking, channels_last) for v in b)
-    return b
-
-class DeviceCB(Callback):
-    "Move each batch to the learner's device (non-blocking: batches come from pinned memory on CUDA)."
-    order = -20
-    def before_batch(self, learn): learn.batch = to_device(learn.batch, learn.device, True, learn.cfg.channels_last)
-
-# %% ../nbs/20_learner.ipynb #18f2b1cf
 def init_distributed(backend:str|None=None) -> tuple[int, int]:
     "Join the `torchrun` process group if `WORLD_SIZE > 1` (default: nccl if CUDA is there, else gloo); return `(rank, world)`."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -170,17 +146,6 @@ class GanDDP(DistributedDataParallel):
         except AttributeError:
             if not self.__dict__.get('_built'): raise
             return getattr(self.module, name)  # the model's own attributes and methods
-
-def _rng_state() -> dict:
-    s = np.random.get_state()
-    return dict(python=random.getstate(), numpy=[s[0], torch.from_numpy(s[1].astype(np.int64)), *s[2:]], torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
-
-def _set_rng_state(st:dict):
-    v, state, g = st['python']; random.setstate((v, tuple(state), g))
-    n = st['numpy']; np.random.set_state((n[0], n[1].numpy().astype(np.uint32), *n[2:]))
-    torch.set_rng_state(st['torch'])
-    if st['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
 # %% ../nbs/20_learner.ipynb #dba3f367
 class Learner:
@@ -254,26 +219,46 @@ class Learner:
             se(self.epoch)  # put back the epoch the loader is reading
         return self._fixed
 
-# %% ../nbs/20_learner.ipynb #89e63722
+# %% ../nbs/20_learner.ipynb #b163f27a
+class TrainingInterrupted(KeyboardInterrupt):
+    "Training stopped by SIGINT or SIGTERM after a finished step, whose checkpoint was written; `exit_code` is 128 + the signal."
+    def __init__(self, signum:int, step:int, path):
+        self.signum, self.step, self.path, self.exit_code = signum, step, Path(path), 128 + signum
+        super().__init__(f"stopped by {signal.Signals(signum).name} after step {step}: checkpoint {path}; resume with fit(resume=True) "
+                         "(the same command with --resume)")
+
+def _handlers(learn) -> dict|None:
+    "Install SIGINT/SIGTERM handlers that ask `learn` to stop after its current step (a second Ctrl-C aborts at once)."
+    if threading.current_thread() is not threading.main_thread(): return None  # signals reach the main thread only
+    def ask(signum, frame):
+        if learn.stop_signal and signum == signal.SIGINT: raise KeyboardInterrupt  # twice: abort now, nothing saved
+        learn.stop_signal = signum
+        if learn.is_main: print(f"\n{signal.Signals(signum).name}: stopping after step {learn.step} with a checkpoint "
+                                "(Ctrl-C again to abort at once)", file=sys.stderr, flush=True)
+    return {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+
 @patch
 def fit(self:Learner, resume:bool|str=False):
-    "Train to `cfg.steps` (or `cfg.epochs`); `resume=True` continues from `out/last.pt`, `'auto'` does if it exists."
-    c, ckpt = self.cfg, self.out/'last.pt'
-    if resume == 'auto': resume = ckpt.exists()
-    if resume and not ckpt.exists(): raise FileNotFoundError(f"{ckpt}: no checkpoint to resume from (fit(resume='auto') starts fresh instead)")
+    "Train to `cfg.steps` (or `cfg.epochs`); `resume=True` continues from `out/last.pt` (or `prev.pt`), `'auto'` does if there is one."
+    c = self.cfg
+    if resume == 'auto': resume = any((self.out/n).exists() for n in ('last.pt', 'prev.pt'))
     self.step, self.resumed, rng = 0, bool(resume), None
     seed_everything(c.seed + self.rank)
-    if resume: rng = self.load_checkpoint(ckpt)
+    if resume: rng = self.load_checkpoint(resume_checkpoint(self.out))
     spe = self.steps_per_epoch
     self.total_steps = c.steps or c.epochs * spe
     self.epochs = range(self.step // spe, math.ceil(self.total_steps / spe))
+    self.stop_signal, self.ckpt_due, self.last_save = 0, False, time.monotonic()
+    old = _handlers(self)
     try:
         self.callback('before_fit')
         if rng is not None: _set_rng_state(rng)
         for self.epoch in self.epochs: self._one_epoch()
         self.callback('after_fit')
     except CancelFitException: pass
-    finally: self.callback('cleanup_fit')
+    finally:
+        for s, h in (old or {}).items(): signal.signal(s, h)
+        self.callback('cleanup_fit')
     return self
 
 @patch
@@ -295,23 +280,71 @@ def _one_step(self:Learner):
         self.callback('before_batch')
         losses = self.stage.step(self, self.batch)
         v = torch.stack([torch.as_tensor(x, device=self.device).detach().float().reshape(()) for x in losses.values()])
-        if self.world > 1: dist.all_reduce(v); v /= self.world  # logging only: every rank logs (and NaN-checks) the same numbers
-        self.losses = dict(zip(losses, v.tolist()))
+        due = bool(self.cfg.ckpt_minutes) and time.monotonic() - self.last_save >= 60 * self.cfg.ckpt_minutes
+        if self.world > 1:  # logging only: every rank logs (and NaN-checks) the same numbers
+            dist.all_reduce(v); v /= self.world
+            f = torch.tensor([float(self.stop_signal), float(due and self.is_main)], device=self.device)
+            dist.all_reduce(f, op=dist.ReduceOp.MAX)  # any rank's signal, rank 0's clock: every rank acts on the same step
+            self.stop_signal, due = int(f[0]), bool(f[1])
+        self.losses, self.ckpt_due = dict(zip(losses, v.tolist())), due
         self.callback('after_step')
     except CancelStepException: pass
+    if self.stop_signal:
+        if getattr(self, 'ckpt_step', None) != self.step: self.save_checkpoint(); self.ckpt_step = self.step
+        raise TrainingInterrupted(self.stop_signal, self.step, self.out/'last.pt')
 
-# %% ../nbs/20_learner.ipynb #83732d7e
+# %% ../nbs/20_learner.ipynb #89e63722
+class CheckpointError(OSError):
+    "A checkpoint could not be written (disk full, no permission); the previous one is intact."
+
+def _write_ckpt(sd:dict, p:Path):
+    "Write `sd` to `p` atomically; for `last.pt`, the old one becomes `prev.pt` only once the new one is complete."
+    if p.name != 'last.pt' or not p.exists(): return torch_save(sd, p)
+    new = p.with_name('.last.pt.new')
+    torch_save(sd, new)
+    os.replace(p, p.with_name('prev.pt')); os.replace(new, p)
+
 @patch
 def save_checkpoint(self:Learner, *paths):
     "Write the full training state to `paths` (default `out/last.pt`) atomically; every rank must call it, rank 0 writes."
     rngs = [_rng_state()]
     if self.world > 1: rngs = [None] * self.world; dist.all_gather_object(rngs, _rng_state())
+    err = None
     if self.is_main:
         sd = dict(format=1, step=self.step, world=self.world, config=self.cfg.to_dict(), rng=rngs,
                   models={k: unwrap(m).state_dict() for k, m in self.models.items()}, opts={k: o.state_dict() for k, o in self.opts.items()},
                   scaler=self.scaler.state_dict() if self.scaler else None)
-        for p in paths or [self.out/'last.pt']: torch_save(sd, p)
+        for p in paths or [self.out/'last.pt']:
+            try: _write_ckpt(sd, Path(p))
+            except OSError as e:
+                good = next((f"{q} (step {torch.load(q, map_location='cpu', weights_only=True)['step']})" for q in (self.out/'last.pt', self.out/'prev.pt')
+                             if q.exists()), None)
+                err = (f"could not write the checkpoint {p} of step {self.step} ({'disk full' if e.errno == errno.ENOSPC else type(e).__name__}: {e}); "
+                       + (f"{good} is intact: free some space, then resume" if good else "no earlier checkpoint exists"))
+                break
+    if self.world > 1: box = [err]; dist.broadcast_object_list(box, src=0); err = box[0]
+    if err: raise CheckpointError(err)
+    self.last_save = time.monotonic()
     if self.world > 1: dist.barrier()
+
+def resume_checkpoint(out) -> Path:
+    "The checkpoint of run folder `out` to resume from: `last.pt`, or `prev.pt` (said loudly) when `last.pt` is missing or unreadable."
+    out, why = Path(out), []
+    for name in ('last.pt', 'prev.pt'):
+        p = out/name
+        if not p.exists(): why.append(f"{name}: missing"); continue
+        try: torch.load(p, map_location='cpu', weights_only=True)['step']
+        except Exception as e: why.append(f"{name}: unreadable, truncated or not a checkpoint ({type(e).__name__})"); continue
+        if why: warnings.warn(f"{out}: {'; '.join(why)}: resuming from {p} instead", stacklevel=2)
+        return p
+    if all(w.endswith('missing') for w in why): raise FileNotFoundError(f"{out/'last.pt'}: no checkpoint to resume from (fit(resume='auto') starts fresh instead)")
+    raise RuntimeError(f"{out}: no usable checkpoint to resume from ({'; '.join(why)}); an older ckpt_*.pt may be good")
+
+def last_checkpoint(out) -> dict|None:
+    "The training state a resume of run folder `out` starts from (`resume_checkpoint`), or None when there is no checkpoint yet."
+    try: p = resume_checkpoint(out)
+    except FileNotFoundError: return None
+    return torch.load(p, map_location='cpu', weights_only=True)
 
 @patch
 def load_checkpoint(self:Learner, path) -> dict|None:
@@ -328,91 +361,6 @@ def load_checkpoint(self:Learner, path) -> dict|None:
     if self.scaler and sd['scaler']: self.scaler.load_state_dict(sd['scaler'])
     self.step = sd['step']
     return sd['rng'][self.rank] if len(sd['rng']) == self.world else None
-
-# %% ../nbs/20_learner.ipynb #026a3beb
-class NaNGuardCB(Callback):
-    "Stop with `NonFiniteLossError` (naming the loss and step) as soon as a loss is NaN or infinite."
-    order = -10
-    def after_step(self, learn):
-        bad = {k: v for k, v in learn.losses.items() if not math.isfinite(v)}
-        if bad:
-            k, v = next(iter(bad.items())); last = learn.out/'last.pt'
-            kept = f"{last} (step {getattr(learn, 'ckpt_step', None)}) is kept" if last.exists() else "no checkpoint had been written"
-            raise NonFiniteLossError(f"loss '{k}' = {v} at step {learn.step} (all bad: {sorted(bad)}); training stopped, {kept}. "
-                                     "Lower the learning rates or check the data, then resume.")
-
-class CheckpointCB(Callback):
-    "Save `out/last.pt` every `ckpt_every` steps and at the end (and `ckpt_XXXXXX.pt` every `keep_every`)."
-    order = 50
-    def before_fit(self, learn): learn.ckpt_step = learn.step if learn.resumed else None
-    def after_step(self, learn):
-        if learn.cfg.ckpt_every and learn.step % learn.cfg.ckpt_every == 0: self.save(learn)
-    def after_fit(self, learn):
-        if learn.ckpt_step != learn.step: self.save(learn)
-    def save(self, learn):
-        k = learn.cfg.keep_every
-        learn.save_checkpoint(learn.out/'last.pt', *([learn.out/f'ckpt_{learn.step:06d}.pt'] if k and learn.step % k == 0 else []))
-        learn.ckpt_step = learn.step
-
-def _read_rows(path) -> list[list[str]]:
-    with open(path, newline='') as f: rows = list(csv.reader(f))
-    return rows[:1] + [r for r in rows[1:] if len(r) == len(rows[0]) and r[0].isdigit()] if rows else []
-
-class CSVLoggerCB(Callback):
-    "Append `step, epoch, <loss terms>` to `out/losses.csv` every `log_every` steps; resuming drops rows after the checkpoint."
-    order, main_only = 30, True
-    def before_fit(self, learn):
-        self.path, self.header = learn.out/'losses.csv', None
-        rows = _read_rows(self.path) if learn.resumed and self.path.exists() else []
-        if rows:
-            self.header = rows[0]
-            with atomic_write(self.path, 'w') as f: csv.writer(f).writerows([r for r in rows if r is rows[0] or int(r[0]) <= learn.step])
-        elif self.path.exists(): self.path.unlink()
-    def after_step(self, learn):
-        if learn.step % learn.cfg.log_every: return
-        names, new = list(learn.losses), self.header is None
-        if new: self.header = ['step', 'epoch', *names]
-        elif self.header[2:] != names: raise ValueError(f"{self.path}: loss terms changed from {self.header[2:]} to {names}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, 'a', newline='') as f:
-            w = csv.writer(f)
-            if new: w.writerow(self.header)
-            w.writerow([learn.step, learn.epoch, *map(repr, learn.losses.values())])
-
-class SampleGridCB(Callback):
-    "Every `sample_every` steps write `out/samples/step_XXXXXX.png` from `stage.samples(learn)` (rows of images)."
-    order, main_only = 60, True
-    def after_step(self, learn):
-        if learn.cfg.sample_every and learn.step % learn.cfg.sample_every == 0: self.write(learn)
-    def write(self, learn):
-        st, modes = _rng_state(), {k: m.training for k, m in learn.models.items()}
-        try:
-            for m in learn.models.values(): m.eval()
-            with torch.no_grad(): rows = learn.stage.samples(learn)
-        finally:
-            for k, m in learn.models.items(): m.train(modes[k])
-            _set_rng_state(st)
-        fig = show_grid(rows, titles=getattr(learn.stage, 'sample_titles', None), suptitle=f'{learn.cfg.stage} step {learn.step}')
-        learn.last_sample = learn.out/'samples'/f'step_{learn.step:06d}.png'
-        with atomic_write(learn.last_sample) as f: f.write(fig_to_png(fig))
-
-class ProgressCB(Callback):
-    "fastprogress bars (epochs, and steps with the latest losses); `plot=True` draws the losses live in a notebook."
-    order, main_only = 70, True
-    def __init__(self, plot:bool=False): self.plot = plot
-    def before_fit(self, learn):
-        from fastprogress.fastprogress import master_bar
-        learn.epochs = self.mbar = master_bar(learn.epochs); self.hist = {}
-    def cleanup_fit(self, learn):  # the live plot is a pyplot figure: close it so it is not drawn twice
-        if fig := getattr(self.mbar, 'graph_fig', None): __import__('matplotlib.pyplot').pyplot.close(fig)
-    def before_epoch(self, learn):
-        from fastprogress.fastprogress import progress_bar
-        learn.dl = self.pb = progress_bar(learn.dl, total=learn.n_batches, parent=self.mbar, leave=False)
-    def after_step(self, learn):
-        self.pb.comment = ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
-        if self.plot and learn.step % learn.cfg.log_every == 0:
-            for k, v in learn.losses.items(): self.hist.setdefault(k, ([], []))[0].append(learn.step); self.hist[k][1].append(v)
-            self.mbar.names = list(self.hist); self.mbar.update_graph([list(h) for h in self.hist.values()])
 
 # %% ../nbs/20_learner.ipynb #0cb4a819
 class ToyPairs(Dataset):

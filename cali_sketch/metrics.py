@@ -151,11 +151,10 @@ def evaluate_images(preds, # tensor (N,3,H,W), or an iterable of (pred_batch, ta
                     feature_distance=None, # a `fid.FeatureDistance` (chapter 41): also accumulate FID/KID or the named substitute
                     batch_size:int=32, progress:bool=True) -> dict[str, float]:
     "PSNR / SSIM / L1 means (and the feature distances, if given) over a set, one batch at a time."
-    from fastprogress.fastprogress import progress_bar
     im = ImageMetrics()
     if feature_distance is not None: feature_distance.reset()
     it = _batches(preds, targets, batch_size)
-    if progress: it = progress_bar(list(it) if targets is not None else it, leave=False)
+    if progress: it = _progress(list(it) if targets is not None else it, label='batches', leave=False)
     for p, t in it:
         im.update(p, t)
         if feature_distance is not None: feature_distance.update(fake=p, real=t)

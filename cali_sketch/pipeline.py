@@ -82,7 +82,7 @@ def _size_of(c:dict) -> int|None:
     "The face size a run trained at: its `size`, else the size in its prepared data's manifest (`data.MANIFEST`)."
     if isinstance(c.get('size'), int): return c['size']
     if not c.get('data'): return None
-    from cali_sketch.data import read_manifest  # here, not at the top: data pulls in the edge detectors
+    from cali_sketch.prepare import read_manifest  # here, not at the top: data pulls in the edge detectors
     try: return int(read_manifest(c['data'], complete=False)['size'])
     except (ValueError, KeyError, TypeError, OSError): return None  # data moved or gone: the caller falls back to 128
 
@@ -293,7 +293,7 @@ def _infer_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='cali-sketch infer', description='Calibrate sketches and paint faces from them with a trained Cali-Sketch.')
     p.add_argument('run', help='run folder (joint/, scn/ + isn/, last.pt) or exported .safetensors')
     p.add_argument('sketches', nargs='+', help='sketch images (any size; black on white or white on black)')
-    p.add_argument('--out', required=True, help='folder for <stem>_R.png and <stem>_P.png')
+    p.add_argument('--out', required=True, help='folder for <stem>_S.png (the normalised input), <stem>_R.png and <stem>_P.png')
     p.add_argument('--device', default='cpu', help="torch device, e.g. 'cpu' or 'cuda' (default: cpu)")
     p.add_argument('--size', type=int, default=None, help="network input side (default: the run's training size)")
     p.add_argument('--no-calibrate', action='store_true', help='skip G1: P = G2(S) (ablation)')
@@ -312,6 +312,6 @@ def infer_cli(argv:list[str]|None=None) -> int:
         try: res = pipe(s, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)
         except (OSError, ValueError) as e: err(e); bad += 1; continue
         stem = Path(s).stem
-        save_image(1 - res.R, out/f'{stem}_R.png'); save_image(res.P, out/f'{stem}_P.png')
-        print(f"{s} -> {out/f'{stem}_R.png'}, {out/f'{stem}_P.png'}")
+        save_image(1 - res.S, out/f'{stem}_S.png'); save_image(1 - res.R, out/f'{stem}_R.png'); save_image(res.P, out/f'{stem}_P.png')
+        print(f"{s} -> {out/f'{stem}_S.png'}, {out/f'{stem}_R.png'}, {out/f'{stem}_P.png'}")
     return 1 if bad else 0

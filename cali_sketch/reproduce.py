@@ -110,8 +110,8 @@ def missing_train_flags() -> list[str]:
 
 # %% ../nbs/43_reproduce.ipynb #8182b3e8
 def _steps_done(run) -> int:
-    f = Path(run)/'last.pt'
-    return torch.load(f, map_location='cpu', weights_only=True)['step'] if f.exists() else 0
+    from cali_sketch.learner import last_checkpoint
+    sd = last_checkpoint(run); return sd['step'] if sd else 0
 
 def train_variant(variant:str, # a name from `variants()`
                   data, # prepared training folder
@@ -129,7 +129,9 @@ def train_variant(variant:str, # a name from `variants()`
     for s, c in cfgs.items():
         done = _steps_done(c.out)
         if done >= c.steps: continue
-        if done: c = dataclasses.replace(RunConfig.from_dict(torch.load(Path(c.out)/'last.pt', map_location='cpu', weights_only=True)['config']), steps=c.steps)
+        if done:
+            from cali_sketch.learner import last_checkpoint
+            c = dataclasses.replace(RunConfig.from_dict(last_checkpoint(c.out)['config']), steps=c.steps)
         run_stage(c, resume='auto', progress=progress)
     meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps,
             'stages': {s: c.out for s, c in cfgs.items()}, 'configs': {s: c.to_dict() for s, c in cfgs.items()}}
@@ -278,7 +280,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
 
 def demo_data_for(out, n:int, size:int) -> Path:
     "Synthetic faces for `reproduce --demo`: HED contours when the weights are found, else an announced fallback."
-    from cali_sketch.data import demo_data
+    from cali_sketch.prepare import demo_data
     from cali_sketch.edges import HEDWeightsNotFound
     try: return demo_data(out, n=n, size=size)
     except HEDWeightsNotFound: return demo_data(out, n=n, size=size, fallback=True)

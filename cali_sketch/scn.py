@@ -12,7 +12,8 @@ from .corrupt import CorruptConfig
 from .humanlike import HumanConfig
 from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights, scn_generator_losses, d_losses, total
-from .learner import TrainConfig, Learner, requires_grad, to_device
+from .core import seed_everything
+from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
 
 # %% auto #0
 __all__ = ['BACKBONES', 'ISN_INPUTS', 'SKETCH_STYLES', 'TARGETS', 'RunConfig', 'run_checkpoint', 'load_stage_weights', 'Stage',
@@ -87,6 +88,9 @@ def run_checkpoint(run, # a run folder (its last.pt is used) or a .pt checkpoint
     "The checkpoint file of `run`, or a `FileNotFoundError` saying what to do."
     if not str(run): raise FileNotFoundError(f"{what}: not given")
     p = Path(run)
+    if p.is_dir() and ((p/'last.pt').exists() or (p/'prev.pt').exists()):
+        try: return resume_checkpoint(p)  # an unreadable last.pt falls back to prev.pt, said by name
+        except RuntimeError: pass  # nothing usable: the reader names what is wrong with last.pt
     f = p/'last.pt' if p.is_dir() else p
     if not f.is_file():
         raise FileNotFoundError(f"{what}: {f} does not exist" + (" (the run folder has no last.pt: has that stage been trained?)" if p.is_dir() else ''))
@@ -124,8 +128,8 @@ class Stage:
     def build(self) -> tuple[dict, dict]: raise NotImplementedError
     def learner(self, dataset, # training items: dicts with photo, gc, ld, gt, sketch
                 **kw) -> Learner: # passed to `Learner` (cbs, progress, ...)
-        "A `Learner` over this stage's freshly built networks."
-        gens, discs = self.build()
+        "A `Learner` over this stage's freshly built networks (initialised from `cfg.seed`: the same seed, the same run)."
+        seed_everything(self.cfg.seed); gens, discs = self.build()
         return Learner(gens, discs, self, dataset, self.cfg, **kw)
     def before_fit(self, learn): self.gan.to(learn.device)
     def sample_batch(self, learn) -> dict:

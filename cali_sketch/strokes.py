@@ -9,8 +9,9 @@ import cv2
 from .corrupt import FACE_PARTS
 
 # %% auto #0
-__all__ = ['PARTS', 'trace_strokes', 'stroke_length', 'resample', 'clean_stroke', 'part_of', 'Strokes', 'join_strokes',
-           'face_strokes', 'select_strokes', 'draw_strokes', 'sketch_stats', 'normalize_sketch']
+__all__ = ['PARTS', 'PART_COLOURS', 'trace_strokes', 'stroke_length', 'resample', 'clean_stroke', 'part_of', 'Strokes',
+           'join_strokes', 'face_strokes', 'select_strokes', 'plot_strokes', 'draw_strokes', 'sketch_stats',
+           'normalize_sketch']
 
 # %% ../nbs/04_strokes.ipynb #d2399834
 def _offsets(W:int): # 8-neighbour offsets in a flat array of row length W, 4-neighbours first
@@ -237,6 +238,24 @@ def select_strokes(st:Strokes, # all strokes of a face (`face_strokes`)
     return st.subset(np.sort(idx))
 
 # %% ../nbs/04_strokes.ipynb #63491293
+PART_COLOURS = dict(outline='#222222', hair='#8c564b', background='#bbbbbb', **{'left brow': '#1f77b4', 'right brow': '#1f77b4',
+                    'left eye': '#2ca02c', 'right eye': '#2ca02c', 'nose': '#ff7f0e', 'mouth': '#d62728'})
+
+def plot_strokes(st:Strokes, # strokes to draw
+                 ax=None, # a matplotlib axes (None: a new figure)
+                 min_rank:float=12., # strokes ranked below this are drawn faint
+                ):
+    "Each stroke as a line coloured by its part (faint below `min_rank`); returns the axes."
+    if ax is None:
+        from cali_sketch.core import GridFigure
+        ax = GridFigure(figsize=(3, 3)).subplots()
+    for k in range(len(st)):
+        p = st[k]
+        ax.plot(p[:, 0], p[:, 1], color=PART_COLOURS[PARTS[st.part[k]]], lw=1.2, alpha=1. if st.rank[k] >= min_rank else 0.25)
+    ax.set_xlim(-0.5, st.size - 0.5); ax.set_ylim(st.size - 0.5, -0.5); ax.set_aspect('equal')
+    return ax
+
+# %% ../nbs/04_strokes.ipynb #ca87a4c1
 def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `size` canvas
                  size:int, # side of the output, px
                  width:float=3., # line width, px at 256
@@ -274,7 +293,7 @@ def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `
     ink = ink.astype(np.float32)
     return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA) if ss > 1 else ink
 
-# %% ../nbs/04_strokes.ipynb #48f0a880
+# %% ../nbs/04_strokes.ipynb #da0eff35
 def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
                  size:int=128, # resized to this side first (area interpolation)
                  threshold:float=0.25, # ink above this counts
@@ -294,7 +313,7 @@ def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
     return {'pieces/100px': 100 * pieces / max(length, 1.), 'specks %': 100 * float(area[area < 10].sum()) / max(float(area.sum()), 1.),
             'px/piece': length / max(pieces, 1), 'stroke px': length}
 
-# %% ../nbs/04_strokes.ipynb #da0eff35
+# %% ../nbs/04_strokes.ipynb #9f4a5371
 def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      size:int=128, # the training size of the networks
                      width:float=3., # pen width, px at 256 (the training pen)

@@ -8,9 +8,10 @@ import sys, json, time, html, argparse, dataclasses
 from pathlib import Path
 import torch
 from .core import atomic_write, fig_to_png, show_grid, announce_fallback
-from .data import PreparedFaces, demo_data
+from .data import PreparedFaces
+from .prepare import demo_data
 from .models import ModelConfig
-from .learner import plot_losses
+from .learner import plot_losses, last_checkpoint
 from .losses import ScnLossWeights, IsnLossWeights
 from .scn import RunConfig, SCNStage, load_stage_weights, run_checkpoint, BACKBONES, ISN_INPUTS, SKETCH_STYLES, TARGETS
 from .isn import ISNStage
@@ -41,10 +42,11 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
              ):
     "Train one stage as `cfg` says; returns the fitted `Learner`."
     ckpt = Path(cfg.out)/'last.pt'
-    if resume is False and ckpt.exists():
+    exists = ckpt.exists() or (Path(cfg.out)/'prev.pt').exists()
+    if resume is False and exists:
         raise FileExistsError(f"{cfg.out} already holds a run ({ckpt}); resume it (--resume) or choose another --out")
-    if resume is True and not ckpt.exists(): raise FileNotFoundError(f"{ckpt}: no run to resume (drop --resume to start one)")
-    resuming = ckpt.exists()
+    if resume is True and not exists: raise FileNotFoundError(f"{ckpt}: no run to resume (drop --resume to start one)")
+    resuming = exists
     tr, va = _datasets(cfg)
     stage = JointStage(cfg, va, init=not resuming) if cfg.stage == 'joint' else STAGE_CLASSES[cfg.stage](cfg, va)
     learn = stage.learner(tr, progress=progress, cbs=cbs).fit(resume=resuming)
@@ -81,6 +83,8 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--workers', dest='num_workers', type=int, metavar='N', help='DataLoader worker processes (default -1: auto, 0 on small CPU machines)')
     for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps')):
         ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=h)
+    ap.add_argument('--ckpt-minutes', dest='ckpt_minutes', type=float, metavar='M', help='also checkpoint whenever M minutes have passed (default 10; 0: off)')
+    ap.add_argument('--log-seconds', dest='log_seconds', type=float, metavar='S', help='output not a terminal: one progress line every S seconds (default 30)')
     ap.add_argument('--scn-loss', metavar='KEY=VALUE[,KEY=VALUE]', help=f"SCN loss weights to change, keys {[f.name for f in dataclasses.fields(ScnLossWeights)]} (e.g. cal_global=0,cal_local=0)")
     ap.add_argument('--isn-loss', metavar='KEY=VALUE[,KEY=VALUE]', help=f"ISN loss weights to change, keys {[f.name for f in dataclasses.fields(IsnLossWeights)]} (e.g. perc=0,style=0)")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
@@ -104,14 +108,17 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
     return over
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
-           'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every')
+           'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every',
+           'ckpt_minutes', 'log_seconds')
 
 def train_config(a:argparse.Namespace) -> RunConfig:
     "The `RunConfig` of parsed `cali-sketch train` arguments (from the run's checkpoint with --resume)."
     out = a.out or str(Path('runs')/a.stage)
     given = {k: getattr(a, k) for k in _FIELDS if getattr(a, k) is not None}
     if a.resume:
-        d = torch.load(run_checkpoint(out, '--resume'), map_location='cpu', weights_only=True)['config']
+        sd = last_checkpoint(out)
+        if sd is None: raise FileNotFoundError(f"--resume: {out} holds no checkpoint (last.pt or prev.pt): has this stage been started?")
+        d = sd['config']
         if d['stage'] != a.stage: raise ValueError(f"--resume: {out} is a {d['stage']!r} run, not {a.stage!r}")
         if a.model and dataclasses.asdict(MODELS[a.model]()) != d['model']:
             raise ValueError(f"--model {a.model}: {out} was trained with another model; a run keeps its architecture")
@@ -130,10 +137,10 @@ def train_cli(argv:list[str]|None=None) -> int:
     if a.data and not Path(a.data).is_dir():
         err(f"--data {a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
     try: cfg = train_config(a)
-    except FileNotFoundError as e: err(e); return 1
+    except (FileNotFoundError, RuntimeError) as e: err(e); return 1
     except (ValueError, TypeError) as e: err(e); return 2
     try: learn = run_stage(cfg, resume=a.resume, progress=not a.quiet)
-    except (FileNotFoundError, FileExistsError) as e: err(e); return 1
+    except (FileNotFoundError, FileExistsError, RuntimeError, OSError) as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
     losses = ', '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
     print(f"{cfg.stage}: step {learn.step} in {cfg.out}/last.pt; losses {cfg.out}/losses.csv, curves {cfg.out}/losses.png" + (f"\nlast step: {losses}" if losses else ''))
@@ -154,8 +161,7 @@ def demo_backbone() -> str:
         announce_fallback(f"demo: HED weights not found ({e}); perceptual/style features from an untrained VGG-19"); return 'random'
 
 def _run_step(out:Path) -> int:
-    f = out/'last.pt'
-    return torch.load(f, map_location='cpu', weights_only=True)['step'] if f.exists() else 0
+    sd = last_checkpoint(out); return sd['step'] if sd else 0
 
 def demo(out='runs/demo', # results folder
          n:int=64, # synthetic faces
@@ -194,7 +200,7 @@ def _train_stages(cfgs:dict, state:dict, state_f:Path, progress:bool):
         if done >= c.steps: print(f"demo: {k} finished ({done} steps), skipped"); continue
         print(f"demo: {k}: steps {done + 1}..{c.steps}")
         t = time.perf_counter()
-        if done: c = dataclasses.replace(RunConfig.from_dict(torch.load(Path(c.out)/'last.pt', map_location='cpu', weights_only=True)['config']), steps=c.steps)
+        if done: c = dataclasses.replace(RunConfig.from_dict(last_checkpoint(c.out)['config']), steps=c.steps)
         run_stage(c, resume='auto', progress=progress)
         state[f'{k}_s'] = state.get(f'{k}_s', 0) + time.perf_counter() - t
         with atomic_write(state_f, 'w') as f: json.dump(state, f, indent=1)

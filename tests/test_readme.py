@@ -2,10 +2,10 @@
 import json, re, shlex
 from pathlib import Path
 import pytest
-from cali_sketch import cli, data, train, pipeline, evaluate, reproduce
+from cali_sketch import cli, data, prepare, train, pipeline, evaluate, reproduce
 
 ROOT = Path(__file__).resolve().parents[1]
-PARSERS = {'prepare': data._prepare_parser, 'train': train.train_parser, 'demo': train._demo_parser,
+PARSERS = {'prepare': prepare._prepare_parser, 'train': train.train_parser, 'demo': train._demo_parser,
            'infer': pipeline._infer_parser, 'eval': evaluate._eval_parser, 'reproduce': reproduce._reproduce_parser,
            'sketches': data._sketches_parser}
 

@@ -3,7 +3,7 @@ import csv, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 
-from cali_sketch.data import demo_data
+from cali_sketch.prepare import demo_data
 from _cli import cli_cmd as _cmd, cli_env as _env, run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]

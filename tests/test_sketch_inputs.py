@@ -1,0 +1,68 @@
+"Real sketches through `cali-sketch infer` as a user runs it: one normalisation for every kind of drawing file, and bad inputs refused with a sentence."
+from dataclasses import asdict
+from pathlib import Path
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from cali_sketch.core import seed_everything, torch_save
+from cali_sketch.models import ModelConfig, G1, G2
+from cali_sketch.metrics import chamfer
+from cali_sketch.strokes import sketch_stats
+from _cli import run_cli
+
+FREEHAND = Path(__file__).parent/'data'/'freehand'
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory):
+    "An untrained small model saved as a joint run at 128 px (the plumbing, not the painting, is under test)."
+    d = tmp_path_factory.mktemp('run'); seed_everything(0); cfg = ModelConfig.small()
+    torch_save(dict(config=dict(stage='joint', size=128, model=asdict(cfg)), models={'G1': G1(cfg).state_dict(), 'G2': G2(cfg).state_dict()}),
+               d/'joint'/'last.pt')
+    return d
+
+def _ink(p): return 1 - np.asarray(Image.open(p).convert('L'), np.float32) / 255
+
+def test_one_drawing_three_files_same_strokes(tmp_path, run):
+    "A 512 px black-on-white drawing, its white-on-black negative and a transparent PNG with white strokes give the same S."
+    src = Image.open(FREEHAND/'deepps_syn_1.png').convert('L').resize((512, 512), Image.Resampling.LANCZOS)
+    ink = 255 - np.asarray(src)
+    Image.fromarray(255 - ink).save(tmp_path/'black_on_white.png')
+    Image.fromarray(ink).save(tmp_path/'white_on_black.png')
+    rgba = np.zeros((512, 512, 4), np.uint8); rgba[..., :3] = 255; rgba[..., 3] = ink   # dark-mode app export
+    Image.fromarray(rgba, 'RGBA').save(tmp_path/'transparent.png')
+    names = ['black_on_white', 'white_on_black', 'transparent']
+    r = run_cli('infer', run, *[tmp_path/f'{n}.png' for n in names], '--out', tmp_path/'out', tmp=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    S = {n: _ink(tmp_path/'out'/f'{n}_S.png') for n in names}
+    for n in names[1:]: assert chamfer(S[n], S[names[0]]) < 0.25, (n, chamfer(S[n], S[names[0]]))
+    assert S['transparent'].sum() > 100  # not "empty sketch"
+    st = sketch_stats(S[names[0]])
+    assert st['pieces/100px'] < 2.5 and st['specks %'] < 1, st   # strokes stay whole after normalisation
+    for n in names: assert Image.open(tmp_path/'out'/f'{n}_P.png').size == (128, 128)
+
+def test_thin_large_drawing_reaches_the_network_as_strokes(tmp_path, run):
+    "A 1024 px drawing with 1 px lines is not fed as faint grey: S has strokes as dark as the training pen's."
+    src = Image.open(FREEHAND/'deepps_syn_5.png').convert('L').resize((1024, 1024), Image.Resampling.NEAREST)
+    a = np.asarray(src).copy(); a[a < 128] = 0; a[a >= 128] = 255
+    thin = np.full_like(a, 255); thin[::1, :][(a == 0)] = 0
+    Image.fromarray(thin).save(tmp_path/'big.png')
+    r = run_cli('infer', run, tmp_path/'big.png', '--out', tmp_path/'out', tmp=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    S = _ink(tmp_path/'out'/'big_S.png')
+    assert S.max() > 0.95 and (S > 0.5).sum() > 300
+
+@pytest.mark.parametrize('name,make,msg', [
+    ('blank', lambda: Image.new('L', (256, 256), 255), 'empty sketch'),
+    ('black', lambda: Image.new('L', (256, 256), 0), 'empty sketch'),
+    ('pixel', lambda: (lambda im: (im.putpixel((100, 100), 0), im)[1])(Image.new('L', (256, 256), 255)), 'empty sketch'),
+    ('dot', lambda: (lambda im: (im.paste(0, (100, 100, 103, 103)), im)[1])(Image.new('L', (256, 256), 255)), 'no strokes left after normalisation'),
+    ('tiny', lambda: Image.new('L', (3, 3), 0), 'too small'),
+    ('huge', lambda: Image.new('L', (15000, 15000), 255), 'too large to decode safely'),
+])
+def test_bad_inputs_are_a_sentence(tmp_path, run, name, make, msg):
+    "Each bad sketch is reported by name with its reason (exit 1), never with a traceback."
+    make().save(tmp_path/f'{name}.png')
+    r = run_cli('infer', run, tmp_path/f'{name}.png', '--out', tmp_path/'out', tmp=tmp_path, timeout=120)
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, r.stderr
+    assert f'{name}.png' in r.stderr and msg in r.stderr, r.stderr
