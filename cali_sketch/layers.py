@@ -11,8 +11,8 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as _torch_spectral_norm
 
 # %% auto #0
-__all__ = ['spectral_norm', 'is_spectral', 'spectral_layers', 'init_weights', 'conv_block', 'up_block', 'ResnetBlock',
-           'fold_spectral_norm', 'count_params', 'gflops']
+__all__ = ['UPSAMPLES', 'spectral_norm', 'is_spectral', 'spectral_layers', 'init_weights', 'conv_block', 'up_block',
+           'ResnetBlock', 'fold_spectral_norm', 'count_params', 'gflops']
 
 # %% ../nbs/10_layers.ipynb #8aeafe80
 def spectral_norm(module:nn.Module, # a conv, transposed conv or linear layer
@@ -75,13 +75,19 @@ def conv_block(in_ch:int, # input channels
     if act: layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
+UPSAMPLES = ('deconv', 'nearest')
+
 def up_block(in_ch:int, # input channels
              out_ch:int, # output channels
-             spectral:bool=False, # spectral-normalise the transposed conv
+             spectral:bool=False, # spectral-normalise the (transposed) conv
+             mode:str='deconv', # 'deconv': EdgeConnect's 4x4 stride-2 transposed conv; 'nearest': nearest upsampling + 3x3 conv
             ) -> nn.Sequential:
-    "EdgeConnect's decoder step: 4x4 stride-2 transposed conv -> InstanceNorm -> ReLU, doubling H and W."
-    return nn.Sequential(spectral_norm(nn.ConvTranspose2d(in_ch, out_ch, 4, 2, padding=1, bias=False), spectral),
-                         nn.InstanceNorm2d(out_ch, affine=False, track_running_stats=False), nn.ReLU(inplace=True))
+    "A decoder step doubling H and W: (transposed) conv -> InstanceNorm -> ReLU."
+    if mode not in UPSAMPLES: raise ValueError(f"up_block: mode={mode!r} must be one of {UPSAMPLES}")
+    norm = [nn.InstanceNorm2d(out_ch, affine=False, track_running_stats=False), nn.ReLU(inplace=True)]
+    if mode == 'deconv': return nn.Sequential(spectral_norm(nn.ConvTranspose2d(in_ch, out_ch, 4, 2, padding=1, bias=False), spectral), *norm)
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.ReflectionPad2d(1),
+                         spectral_norm(nn.Conv2d(in_ch, out_ch, 3, 1, padding=0, bias=False), spectral), *norm)
 
 # %% ../nbs/10_layers.ipynb #d67d0569
 class ResnetBlock(nn.Module):

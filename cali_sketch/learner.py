@@ -417,7 +417,7 @@ class StopAtCB(Callback):
     def after_step(self, learn):
         if learn.step == self.at: raise CancelFitException()
 
-# %% ../nbs/20_learner.ipynb #ab5b777d
+# %% ../nbs/20_learner.ipynb #ec09034b
 def export_weights(models:dict, # name -> module, e.g. {'G1': g1, 'G2': g2}
                    cfg, # the config that rebuilds them (a dataclass or a dict), e.g. models.ModelConfig
                    path) -> Path: # a .safetensors file; the config goes to the .json beside it
@@ -449,7 +449,7 @@ def load_exported(path, # a file written by `export_weights`
         unwrap(m).load_state_dict(sds[k])
     return sds, json.loads(meta['config'])
 
-# %% ../nbs/20_learner.ipynb #ba7ec7b3
+# %% ../nbs/20_learner.ipynb #0ceed027
 def _ema(y, beta):
     m = 0.; return [(m := beta * m + (1 - beta) * v) / (1 - beta ** (i + 1)) for i, v in enumerate(y)]
 

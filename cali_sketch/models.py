@@ -27,6 +27,7 @@ class ModelConfig:
     d_spectral:bool=True # spectral norm in D1 and D2
     d_sigmoid:bool=False # squash D's output with a sigmoid (EdgeConnect does unless hinge); LSGAN wants raw scores
     init_gain:float=0.02 # std of EdgeConnect's normal weight init
+    upsample:str='deconv' # decoder steps: 'deconv' (EdgeConnect's 4x4 stride-2 transposed convs) or 'nearest' (upsample + 3x3 conv)
 
     def __post_init__(self):
         for f in ('width', 'd_width', 'dilation', 'n_blocks'):
@@ -36,6 +37,7 @@ class ModelConfig:
         for f in ('g1_spectral', 'g2_spectral', 'd_spectral', 'd_sigmoid'):
             if not isinstance(getattr(self, f), bool):
                 raise ValueError(f"ModelConfig.{f} must be True or False, got {getattr(self, f)!r}")
+        if self.upsample not in UPSAMPLES: raise ValueError(f"ModelConfig.upsample must be one of {UPSAMPLES}, got {self.upsample!r}")
         g = self.init_gain
         if isinstance(g, bool) or not isinstance(g, (int, float)) or not (math.isfinite(g) and g > 0):
             raise ValueError(f"ModelConfig.init_gain must be a positive finite number, got {g!r}")
@@ -71,7 +73,7 @@ class Generator(nn.Module):
                                      *conv_block(w1, w2, 4, stride=2, spectral=spectral),
                                      *conv_block(w2, w4, 4, stride=2, spectral=spectral))
         self.middle = nn.Sequential(*[ResnetBlock(w4, cfg.dilation, spectral) for _ in range(cfg.n_blocks)])
-        self.decoder = nn.Sequential(*up_block(w4, w2, spectral), *up_block(w2, w1, spectral),
+        self.decoder = nn.Sequential(*up_block(w4, w2, spectral, cfg.upsample), *up_block(w2, w1, spectral, cfg.upsample),
                                      *conv_block(w1, out_ch, 7, norm=False, act=False))
         init_weights(self, cfg.init_gain)
 

@@ -233,6 +233,7 @@ def _reproduce_parser() -> argparse.ArgumentParser:
     ap.add_argument('--out', default='runs/table', help='results folder (re-running resumes; default runs/table)')
     ap.add_argument('--variants', nargs='+', default=None, choices=variants(), help='default: all')
     ap.add_argument('--model', choices=['paper', 'small'], default='paper')
+    ap.add_argument('--upsample', choices=['deconv', 'nearest'], default='deconv', help="generator decoder: deconv (EdgeConnect's) or nearest (upsample + conv)")
     ap.add_argument('--size', type=int, default=64, help='side of the --demo faces (default 64)')
     ap.add_argument('--backbone', default='vgg19', choices=['vgg19', 'hed-vgg16', 'random'], help='perceptual/style features (see train)')
     ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help='training sketches: human (default) or edges (the edge-pixel synthesis of chapter 03)')
@@ -265,7 +266,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     from cali_sketch.core import default_device
     dev = str(default_device()) if a.device == 'auto' else a.device
     data = a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size)
-    common = dict(model=ModelConfig() if a.model == 'paper' else ModelConfig.small(), batch_size=a.batch_size, device=dev,
+    common = dict(model=ModelConfig(upsample=a.upsample) if a.model == 'paper' else ModelConfig.small(upsample=a.upsample), batch_size=a.batch_size, device=dev,
                   backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, a.steps // 100), ckpt_every=max(1, a.steps // 5),
                   precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
                   sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))

@@ -109,7 +109,8 @@ def load_stage_weights(run, # run folder or .pt written by a stage
     c = sd.get('config', {})
     if stage is not None and c.get('stage') != stage: raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
     if model_cfg is not None and 'model' in c:
-        diff = {k: (v, c['model'].get(k)) for k, v in asdict(model_cfg).items() if c['model'].get(k) != v}
+        theirs = asdict(ModelConfig(**c['model']))  # fields added since that run was saved take their defaults
+        diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v}
         if diff: raise ValueError(f"{what}: {f} was trained with another architecture: " +
                                   ', '.join(f"{k}={o!r} there, {n!r} here" for k, (n, o) in diff.items()))
     for k, m in models.items():

@@ -68,6 +68,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--batch-size', type=int, help='per process (default 8)')
     ap.add_argument('--size', type=int, help='expected side of the prepared faces (checked)')
     ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos)')
+    ap.add_argument('--upsample', choices=['deconv', 'nearest'], help="generator decoder: deconv (default, EdgeConnect's transposed convs) or nearest (upsample + conv: no checkerboard)")
     ap.add_argument('--backbone', choices=list(BACKBONES), help='perceptual/style features: vgg19 (default, ImageNet weights needed), hed-vgg16 or random (announced substitutes)')
     ap.add_argument('--vgg19-weights', metavar='PATH', help="torchvision's vgg19-dcbb9e9d.pth (default: the torch hub cache)")
     ap.add_argument('--sketch', choices=list(SKETCH_STYLES), help="training sketches S: human (default: human-like strokes, chapter 05) or edges (edge-pixel corruption, chapter 03)")
@@ -120,10 +121,10 @@ def train_config(a:argparse.Namespace) -> RunConfig:
         if sd is None: raise FileNotFoundError(f"--resume: {out} holds no checkpoint (last.pt or prev.pt): has this stage been started?")
         d = sd['config']
         if d['stage'] != a.stage: raise ValueError(f"--resume: {out} is a {d['stage']!r} run, not {a.stage!r}")
-        if a.model and dataclasses.asdict(MODELS[a.model]()) != d['model']:
+        if a.model and MODELS[a.model](**({'upsample': a.upsample} if a.upsample else {})) != ModelConfig(**d['model']):
             raise ValueError(f"--model {a.model}: {out} was trained with another model; a run keeps its architecture")
         cfg = RunConfig.from_dict({**d, **given, 'out': out})
-    else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](), **given)
+    else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**({'upsample': a.upsample} if a.upsample else {})), **given)
     for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights)):
         if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **parse_weights(flag, getattr(a, k), cls))})
     return cfg
