@@ -54,10 +54,10 @@ def main(argv=None):
                                                                'median': med, 'drawings_range': rng, 'runs': runs}, f, indent=1)
     rows = []
     for p in sketches:
-        row = [Image.open(p).convert('RGB'), Image.open(work/first/f'{p.stem}_S.png').convert('RGB')]
+        row = [Image.open(p).convert('RGB').resize((128, 128), Image.Resampling.BOX), Image.open(work/first/f'{p.stem}_S.png').convert('RGB')]
         for name in runs: row += [Image.open(work/name/f'{p.stem}_R.png').convert('RGB'), Image.open(work/name/f'{p.stem}_P.png').convert('RGB')]
         rows.append(row)
-    titles = ['drawing', 'S (normalised)'] + [t for name in runs for t in (f'R ({name})', f'P ({name})')]
+    titles = ['drawing (box-resized)', 'S (normalised)'] + [t for name in runs for t in (f'R ({name})', f'P ({name})')]
     with atomic_write(out/'figure.png') as f: f.write(fig_to_png(show_grid(rows, titles, size=1.5), dpi=90))
     print('\n'.join(lines))
     if a.val:
