@@ -7,7 +7,8 @@ synthetic val sketches (`cali-sketch eval`): the results behind results/real-ske
 
 Writes into --out: figure.png (per sketch: the drawing, S as the networks see it after normalisation, then R and P of
 each model), stats.json and stats.md (fragmentation statistics of S and of each model's R, beside the drawings' own),
-eval_<name>_<style>.json from `cali-sketch eval` on --n val faces with both sketch styles, and table.md.
+eval_<name>_<style>.json from `cali-sketch eval` on --n val faces with both sketch styles (kept: a later call
+evaluates only what is missing), and table.md.
 """
 import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
@@ -30,6 +31,7 @@ def main(argv=None):
     ap.add_argument('--run', action='append', required=True, metavar='NAME=RUN', help='a model: a name and its run folder (repeat)')
     ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'), help='folder of real freehand sketches (PNG)')
     ap.add_argument('--val', help='prepared val folder for the synthetic-val table (skipped if not given)')
+    ap.add_argument('--styles', nargs='+', default=['human', 'edges'], choices=['human', 'edges'], help='sketch styles of the val table')
     ap.add_argument('--n', type=int, default=300); ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
     from cali_sketch.strokes import sketch_stats
@@ -58,12 +60,14 @@ def main(argv=None):
         for name in runs: row += [Image.open(work/name/f'{p.stem}_R.png').convert('RGB'), Image.open(work/name/f'{p.stem}_P.png').convert('RGB')]
         rows.append(row)
     titles = ['drawing (box-resized)', 'S (normalised)'] + [t for name in runs for t in (f'R ({name})', f'P ({name})')]
-    with atomic_write(out/'figure.png') as f: f.write(fig_to_png(show_grid(rows, titles, size=1.5), dpi=90))
+    with atomic_write(out/'figure.png') as f: f.write(fig_to_png(show_grid(rows, titles, size=1.5), dpi=72))
     print('\n'.join(lines))
     if a.val:
         tables = []
-        for style in ('human', 'edges'):
+        for style in a.styles:
             for name, run in runs.items():
+                f = out/f'eval_{name}_{style}.json'
+                if f.exists() and next(iter(json.loads(f.read_text())['runs'].values()))['data']['count'] == a.n: continue  # made earlier
                 cli('eval', run, '--data', a.val, '--split', 'all', '--n', a.n, '--sketch', style, '--out', out/f'eval_{name}_{style}.json', '--quiet')
             evals = {name: json.loads((out/f'eval_{name}_{style}.json').read_text())['runs'] for name in runs}
             evals = {name: next(iter(v.values())) for name, v in evals.items()}
