@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, fields, replace
 import numpy as np
 from .corrupt import _smooth_field
-from .strokes import Strokes, PARTS, _BOXES, draw_strokes, stroke_length
+from .strokes import Strokes, PARTS, _BOXES, draw_strokes, arclength
 
 # %% auto #0
 __all__ = ['HUMAN_KINDS', 'HumanConfig', 'human_strokes', 'human_sketch', 'HumanSketcher']
@@ -61,13 +61,9 @@ HUMAN_KINDS = {  # kind of mistake -> the fields that set its strength
 _HAIRY = (PARTS.index('hair'), PARTS.index('background'))
 _PART_IDX = {PARTS.index(p): p for p in _BOXES}
 
-def _arclen(p:np.ndarray) -> np.ndarray:
-    d = p[1:] - p[:-1]
-    return np.concatenate(([0.], np.cumsum(np.sqrt((d * d).sum(1)))))
-
 def _ends(p:np.ndarray, e0:float, e1:float) -> np.ndarray:
     "Stroke `p` with its start moved by `e0` px and its end by `e1` px along it (> 0: past the end, < 0: short of it)."
-    d = _arclen(p); L = d[-1]
+    d = arclength(p); L = d[-1]
     if L <= 0 or len(p) < 2: return p
     lo, hi = max(0., -e0), L - max(0., -e1)
     if hi - lo < 0.3 * L: lo, hi = 0.35 * L, 0.65 * L  # never trim away more than 70 %
@@ -115,12 +111,12 @@ def human_strokes(st:Strokes, # the strokes a person would draw (`strokes.select
     for n, k in enumerate(idx + reps):
         p = st[k].astype(np.float32)
         if n >= len(idx):  # a repeat: part of the stroke, drawn again a little off
-            d = _arclen(p); L = d[-1]; a = rng.uniform(0, 0.4) * L; b = a + rng.uniform(0.5, 1) * (L - a)
+            d = arclength(p); L = d[-1]; a = rng.uniform(0, 0.4) * L; b = a + rng.uniform(0.5, 1) * (L - a)
             sub = p[(d >= a) & (d <= b)]; p = sub if len(sub) >= 2 else p
             p = p + rng.uniform(1.5, 3.5) * s * rng.choice([-1, 1], 2)
         e = cfg.overshoot * s * sev
         if e > 0 and len(p) >= 2: p = _ends(p, *(rng.uniform(-1, 1, 2) * e))
-        t = _arclen(p)
+        t = arclength(p)
         nz = _slow(rng, t, (cfg.wobble_len * s, cfg.wobble_len * s, 80 * s, 80 * s))  # wobble x, y; width; pressure
         if cfg.wobble * sev > 0: p = p + cfg.wobble * s * sev * nz[:, :2]
         pi = int(st.part[k])

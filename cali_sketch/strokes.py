@@ -9,8 +9,8 @@ import cv2
 from .corrupt import FACE_PARTS
 
 # %% auto #0
-__all__ = ['PARTS', 'PART_COLOURS', 'trace_strokes', 'stroke_length', 'resample', 'clean_stroke', 'part_of', 'Strokes',
-           'join_strokes', 'face_strokes', 'select_strokes', 'plot_strokes', 'draw_strokes', 'sketch_stats',
+__all__ = ['PARTS', 'PART_COLOURS', 'trace_strokes', 'arclength', 'stroke_length', 'resample', 'clean_stroke', 'part_of',
+           'Strokes', 'join_strokes', 'face_strokes', 'select_strokes', 'plot_strokes', 'draw_strokes', 'sketch_stats',
            'normalize_sketch']
 
 # %% ../nbs/04_strokes.ipynb #d2399834
@@ -80,16 +80,21 @@ def trace_strokes(mask, # thin (1-px) binary mask HxW; thicker lines are skeleto
     return strokes
 
 # %% ../nbs/04_strokes.ipynb #a4a933cc
+def arclength(xy:np.ndarray) -> np.ndarray:
+    "Distance along a polyline (N,2) from its first point to each point, px: (N,) starting at 0."
+    d = xy[1:] - xy[:-1]
+    return np.concatenate(([0.], np.cumsum(np.sqrt((d * d).sum(1)))))
+
 def stroke_length(xy:np.ndarray) -> float:
     "Length of a polyline (N,2), px."
-    return float(np.hypot(*np.diff(xy, axis=0).T).sum()) if len(xy) > 1 else 0.
+    return float(arclength(xy)[-1]) if len(xy) > 1 else 0.
 
 def resample(xy:np.ndarray, # polyline (N,2)
              step:float, # spacing of the new points, px
             ) -> np.ndarray:
     "The polyline with points every `step` px along it (ends kept)."
     if len(xy) < 2: return xy.astype(np.float32)
-    d = np.r_[0, np.cumsum(np.hypot(*np.diff(xy, axis=0).T))]
+    d = arclength(xy)
     if d[-1] == 0: return xy[:1].astype(np.float32)
     t = np.linspace(0, d[-1], max(2, int(round(d[-1] / step)) + 1))
     return np.stack([np.interp(t, d, xy[:, 0]), np.interp(t, d, xy[:, 1])], 1).astype(np.float32)
