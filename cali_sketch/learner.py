@@ -179,6 +179,7 @@ class Learner:
             if hasattr(stage, 'samples'): cbs.append(SampleGridCB())
             if progress: cbs.append(ProgressCB())
         self.cbs, self.step, self.epoch, self.losses, self.is_main = cbs, 0, 0, {}, self.rank == 0
+        self.stop_signal, self.ckpt_due, self.last_save = 0, False, time.monotonic()  # `fit` resets them; set here for direct `_one_step` calls (benchmarks)
 
     def callback(self, name):
         for cb in sorted(self.cbs + [self.stage], key=lambda c: getattr(c, 'order', 0)):
