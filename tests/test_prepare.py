@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from cali_sketch import data
+from cali_sketch import prepare as prep
 from cali_sketch.core import load_image
 from cali_sketch.faces import make_face_folder
 from cali_sketch.edges import EdgeExtractor, load_contour_detector
@@ -114,12 +114,12 @@ def test_exit_codes(tmp_path, faces, capsys):
 def test_interrupted_run_resumes(tmp_path, faces, extractor, monkeypatch):
     src, out = tmp_path/'src', tmp_path/'out'; src.mkdir()
     for f in faces: (src/f.name).write_bytes(f.read_bytes())
-    real, writes, lock = data._write_sample, [], threading.Lock()
+    real, writes, lock = prep._write_sample, [], threading.Lock()
     def dies_after_3(out_, name, *a):  # writes run in a thread pool: count under a lock
         with lock:
             if len(writes) == 3: raise KeyboardInterrupt('power cut')
             real(out_, name, *a); writes.append(name)
-    monkeypatch.setattr(data, '_write_sample', dies_after_3)
+    monkeypatch.setattr(prep, '_write_sample', dies_after_3)
     with pytest.raises(KeyboardInterrupt):
         prepare(src, out, size=SIZE, detector=extractor, batch_size=2, progress=False)
     assert read_manifest(out, complete=False)['status'] == 'in progress'
@@ -127,7 +127,7 @@ def test_interrupted_run_resumes(tmp_path, faces, extractor, monkeypatch):
     assert len(list((out/'edges').glob('*.png'))) == 3
     assert not [p for p in out.rglob('*') if p.name.startswith('.')]  # no temp files left behind
     done = set(writes); writes.clear()
-    monkeypatch.setattr(data, '_write_sample', lambda out_, name, *a: (real(out_, name, *a), writes.append(name)))
+    monkeypatch.setattr(prep, '_write_sample', lambda out_, name, *a: (real(out_, name, *a), writes.append(name)))
     rep = prepare(src, out, size=SIZE, detector=extractor, batch_size=2, progress=False)
     assert rep.resumed == 3 and rep.new == len(faces) - 3 and rep.count == len(faces)
     assert not done & set(writes) and len(writes) == len(faces) - 3  # finished samples were not redone

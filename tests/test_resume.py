@@ -7,6 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = textwrap.dedent('''
     import os, signal, sys, torch
     from cali_sketch.learner import *
+    from cali_sketch.callbacks import Callback
     out, steps, kill_at, resume, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1', int(sys.argv[5])
     class Kill(Callback):
         order = 100
