@@ -102,16 +102,16 @@ class PreparedFaces(Dataset):
     def __getitem__(self, i:int) -> dict:
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} samples")
         i = int(i) % len(self)
-        photo, gc, ld = self.arrays(i)
+        photo, raw_gc, raw_ld = self.arrays(i)
         if self.needs_strokes: sel, tg = self.strokes(i)
         if self.target == 'strokes':
             gc, ld = tg[0] / np.float32(255), tg[1] / np.float32(255)
             gt = np.maximum(gc, ld)
-        else: gt = gc | ld
+        else: gc, ld, gt = raw_gc, raw_ld, raw_gc | raw_ld
         rng = make_rng(self.seed, i, self.epoch)
         if self.corrupt is False: s = gt
         elif isinstance(self.corrupt, HumanConfig): s = human_sketch(sel, self.corrupt, rng, self.size)
-        else: s = corrupt_sketch(gc if self.target == 'raw' else self.arrays(i)[1], ld if self.target == 'raw' else self.arrays(i)[2], self.corrupt, rng=rng)
+        else: s = corrupt_sketch(raw_gc, raw_ld, self.corrupt, rng=rng)  # chapter 03 works on the raw edge maps
         f = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))[None]
         return dict(photo=to_tensor(photo), gc=f(gc), ld=f(ld), gt=f(gt), sketch=f(s), index=i)
 
