@@ -11,7 +11,8 @@ from .core import atomic_write, show_grid, fig_to_png, interactive, _dur
 
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelStepException', 'NonFiniteLossError', 'Callback', 'requires_grad',
-           'to_device', 'DeviceCB', 'NaNGuardCB', 'CheckpointCB', 'CSVLoggerCB', 'SampleGridCB', 'ProgressCB']
+           'to_device', 'DeviceCB', 'NaNGuardCB', 'CheckpointCB', 'CSVLoggerCB', 'SampleGridCB', 'ProgressCB',
+           'plot_losses']
 
 # %% ../nbs/14_callbacks.ipynb #c814d18e
 class CancelFitException(Exception): "Stop training now (no final checkpoint)."
@@ -128,7 +129,8 @@ class ProgressCB(Callback):
     def before_fit(self, learn):
         self.live, self.hist = interactive(), {}
         self.t0 = self.last = time.monotonic(); self.step0 = learn.step
-        if self.live:
+        self.mbar = None
+        if self.live and learn.total_steps is not None:  # a run ended by the clock alone has no count of epochs to show
             from fastprogress.fastprogress import master_bar
             learn.epochs = self.mbar = master_bar(learn.epochs)
     def cleanup_fit(self, learn):  # the live plot is a pyplot figure: close it so it is not drawn twice
@@ -138,19 +140,45 @@ class ProgressCB(Callback):
         from fastprogress.fastprogress import progress_bar
         learn.dl = self.pb = progress_bar(learn.dl, total=learn.n_batches, parent=self.mbar, leave=False)
     def line(self, learn) -> str:
-        "One log line: stage, step of total, steps/s, time left, the latest losses."
-        dt, n = time.monotonic() - self.t0, learn.step - self.step0
+        "One log line: stage, step of total, the time budget spent, steps/s, time left, the latest losses."
+        dt, n, total, budget = time.monotonic() - self.t0, learn.step - self.step0, learn.total_steps, getattr(learn, 'budget_s', None)
         rate = n / dt if dt > 0 else 0.
-        left = f", {_dur((learn.total_steps - learn.step) / rate)} left" if rate > 0 and learn.step < learn.total_steps else ''
+        lefts = [(total - learn.step) / rate] if total and rate > 0 else []
+        if budget: lefts.append(max(0., budget - learn.elapsed()))
+        left = f", {_dur(min(lefts))} left" if lefts and min(lefts) > 0 else ''
         losses = ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
-        return f"{learn.cfg.stage} step {learn.step}/{learn.total_steps} ({100 * learn.step / learn.total_steps:.0f}%), {rate:.3g} steps/s{left} | {losses}"
+        where = f"{learn.step}/{total} ({100 * learn.step / total:.0f}%)" if total else f"{learn.step}"
+        if budget: where += f", {_dur(learn.elapsed())} of {_dur(budget)}"
+        return f"{learn.cfg.stage} step {where}, {rate:.3g} steps/s{left} | {losses}"
     def after_step(self, learn):
         if not self.live:
             now = time.monotonic()
-            if now - self.last >= learn.cfg.log_seconds or learn.step == learn.total_steps:
+            if now - self.last >= learn.cfg.log_seconds or learn.step == learn.total_steps or getattr(learn, 'out_of_time', False):
                 print(self.line(learn), flush=True); self.last = now
             return
-        self.pb.comment = ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
+        self.pb.comment = (f"{_dur(learn.elapsed())} of {_dur(learn.budget_s)} | " if getattr(learn, 'budget_s', None) else '') + \
+                          ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
         if self.plot and learn.step % learn.cfg.log_every == 0:
             for k, v in learn.losses.items(): self.hist.setdefault(k, ([], []))[0].append(learn.step); self.hist[k][1].append(v)
             self.mbar.names = list(self.hist); self.mbar.update_graph([list(h) for h in self.hist.values()])
+
+# %% ../nbs/14_callbacks.ipynb #107cd64f
+def _ema(y, beta):
+    m = 0.; return [(m := beta * m + (1 - beta) * v) / (1 - beta ** (i + 1)) for i, v in enumerate(y)]
+
+def plot_losses(csv_path, # a losses.csv written by CSVLoggerCB
+                smooth:float=0.9, # EMA factor in [0, 1)
+                size:tuple=(3.2, 2.4)): # inches per panel
+    "One panel per loss term of a `losses.csv`: raw values faint, smoothed on top; returns a matplotlib `Figure`."
+    from matplotlib.figure import Figure
+    rows = _read_rows(csv_path)
+    if len(rows) < 2: raise ValueError(f"{csv_path}: no loss rows yet")
+    names, data = rows[0][2:], np.array([[float(x) for x in r] for r in rows[1:]])
+    nc = min(3, len(names)); nr = math.ceil(len(names) / nc)
+    fig = Figure(figsize=(nc * size[0], nr * size[1]), layout='constrained')
+    axs = np.array(fig.subplots(nr, nc, squeeze=False)).ravel()
+    for j, (ax, n) in enumerate(zip(axs, names)):
+        ok = np.isfinite(data[:, j + 2]); x, y = data[ok, 0], data[ok, j + 2]
+        ax.plot(x, y, alpha=0.3, color='C0'); ax.plot(x, _ema(y, smooth), color='C0'); ax.set_title(n, fontsize=9); ax.set_xlabel('step')
+    for ax in axs[len(names):]: ax.set_axis_off()
+    return fig

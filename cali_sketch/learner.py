@@ -6,7 +6,7 @@
 from __future__ import annotations
 import os, sys, csv, json, math, time, errno, signal, random, inspect, threading, warnings, dataclasses
 from dataclasses import dataclass, asdict
-from itertools import islice
+from itertools import islice, count
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,11 +18,11 @@ from fastcore.basics import patch
 from .core import atomic_write, torch_save, show_grid, fig_to_png, seed_everything, make_rng, default_device
 from .callbacks import *
 from .callbacks import _rng_state, _set_rng_state, _read_rows
+from .parallel import *
 
 # %% auto #0
-__all__ = ['STAGES', 'TrainConfig', 'SeededSampler', 'auto_workers', 'init_distributed', 'unwrap', 'GanDDP', 'Learner',
-           'TrainingInterrupted', 'CheckpointError', 'resume_checkpoint', 'last_checkpoint', 'ToyPairs',
-           'ToyDiscriminator', 'toy_gan', 'ToyStage', 'StopAtCB', 'export_weights', 'load_exported', 'plot_losses']
+__all__ = ['STAGES', 'TrainConfig', 'Learner', 'TrainingInterrupted', 'CheckpointError', 'resume_checkpoint', 'last_checkpoint',
+           'ToyPairs', 'ToyDiscriminator', 'toy_gan', 'ToyStage', 'StopAtCB', 'export_weights', 'load_exported']
 
 # %% ../nbs/20_learner.ipynb #084fa9de
 STAGES = ('scn', 'isn', 'joint')
@@ -48,6 +48,7 @@ class TrainConfig:
     ckpt_every:int=1000 # write last.pt every this many steps (0: only at the end)
     ckpt_minutes:float=10. # ... and whenever this many minutes have passed since the last one (0: never by the clock)
     log_seconds:float=30. # when the output is not a terminal: one progress line every this many seconds
+    minutes:float=0. # wall-clock budget of the run, summed over resumes: it ends cleanly after the first step past it (0: none)
     keep_every:int=0 # also keep ckpt_XXXXXX.pt every this many steps (0: only last.pt)
     out:str='' # run folder; '' -> runs/<stage>
 
@@ -61,7 +62,7 @@ class TrainConfig:
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: raise ValueError(f"{k}={v!r}: must be an integer >= {lo}")
         if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1): raise ValueError(f"steps={self.steps!r}: must be None or an integer >= 1")
-        for k in ('ckpt_minutes', 'log_seconds'):
+        for k in ('ckpt_minutes', 'log_seconds', 'minutes'):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0: raise ValueError(f"{k}={v!r}: must be a number >= 0")
         if self.precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision={self.precision!r}: must be 'fp32', 'bf16' or 'fp16'")
@@ -80,74 +81,7 @@ class TrainConfig:
         if extra: raise ValueError(f"{cls.__name__}: unknown keys {sorted(extra)}")
         return cls(**d)
 
-# %% ../nbs/20_learner.ipynb #a2ba5570
-class SeededSampler(Sampler):
-    "Indices of epoch `epoch`: a permutation fixed by `(seed, epoch)`, sharded over `world` ranks, from batch `skip`."
-    def __init__(self, n:int, seed:int=0, epoch:int=0, rank:int=0, world:int=1, batch_size:int=1, skip:int=0):
-        g = torch.Generator().manual_seed(int(make_rng(seed, epoch, 0x5a3).integers(2**62)))
-        perm = torch.randperm(n, generator=g).tolist()
-        per = math.ceil(n / world); perm += perm[:per * world - n]  # pad so every rank gets as many
-        self.idx = perm[rank::world][skip * batch_size:]
-    def __iter__(self): return iter(self.idx)
-    def __len__(self): return len(self.idx)
-
-# %% ../nbs/20_learner.ipynb #227000de
-def auto_workers(device=None, # the device being fed (default: `default_device()`)
-                 procs:int|None=None, # training processes sharing this machine's cores (default: torchrun's LOCAL_WORLD_SIZE, else 1)
-                ) -> int:
-    "Loader workers per process for `device`: min(8, cores - 1) with CUDA; on CPU 0 up to 4 cores, then cores // 4."
-    n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-    n //= max(1, procs or int(os.environ.get('LOCAL_WORLD_SIZE', 1)))  # cores of this process's share
-    dev = torch.device(device) if device is not None else default_device()
-    if dev.type == 'cuda': return max(0, min(8, n - 1))
-    return 0 if n <= 4 else min(4, n // 4)
-
-def _worker_init(worker_id:int):
-    "One thread per loader worker; distinct global NumPy / `random` seeds."
-    torch.set_num_threads(1)
-    try: import cv2; cv2.setNumThreads(1)
-    except ImportError: pass
-    s = torch.initial_seed() % 2**32
-    np.random.seed(s); random.seed(s)
-
-# %% ../nbs/20_learner.ipynb #c814d18e
-def init_distributed(backend:str|None=None) -> tuple[int, int]:
-    "Join the `torchrun` process group if `WORLD_SIZE > 1` (default: nccl if CUDA is there, else gloo); return `(rank, world)`."
-    world = int(os.environ.get('WORLD_SIZE', 1))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group(backend or ('nccl' if torch.cuda.is_available() else 'gloo'))
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
-
-def unwrap(m:nn.Module) -> nn.Module:
-    "The model inside DDP and `torch.compile` wrappers: what checkpoints and exports save (no `module.` prefixes)."
-    while True:
-        if isinstance(m, DistributedDataParallel): m = m.module
-        elif isinstance(m, nn.Module) and '_orig_mod' in m._modules: m = m._orig_mod
-        else: return m
-
-_FWD_SYNC = 'forward_sync_buffers' in inspect.signature(DistributedDataParallel.__init__).parameters  # PyTorch >= 2.13
-
-class GanDDP(DistributedDataParallel):
-    "DDP for GAN steps: a DDP forward only when its backward will reduce this model's gradients, else the bare model."
-    def __init__(self, module:nn.Module, # already on `device`
-                 device:torch.device): # CUDA: this process's GPU (device_ids); CPU: none (gloo)
-        sync = any(getattr(m, 'track_running_stats', False) for m in module.modules())  # buffers fed by each rank's data
-        ids = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == 'cuda' else None
-        super().__init__(module, device_ids=ids, **({'forward_sync_buffers': sync} if _FWD_SYNC else {}))
-        if not _FWD_SYNC: self.broadcast_buffers = sync  # older PyTorch: buffers broadcast at construction, then per forward only if `sync`
-        self._built = True
-    def forward(self, *args, **kwargs):
-        if torch.is_grad_enabled() and any(p.requires_grad for p in self.module.parameters()): return super().forward(*args, **kwargs)
-        return self.module(*args, **kwargs)  # frozen (G step) or no_grad (targets, samples): nothing to reduce
-    def state_dict(self, *args, **kwargs): return self.module.state_dict(*args, **kwargs)
-    def load_state_dict(self, *args, **kwargs): return self.module.load_state_dict(*args, **kwargs)
-    def __getattr__(self, name):
-        try: return super().__getattr__(name)
-        except AttributeError:
-            if not self.__dict__.get('_built'): raise
-            return getattr(self.module, name)  # the model's own attributes and methods
-
-# %% ../nbs/20_learner.ipynb #dba3f367
+# %% ../nbs/20_learner.ipynb #e39a9fa7
 class Learner:
     "Train `gens` against `discs` with `stage.step` over `dataset`, driven by callbacks."
     def __init__(self, gens:dict, # name -> generator module (Adam at cfg.lr_g)
@@ -180,6 +114,12 @@ class Learner:
             if progress: cbs.append(ProgressCB())
         self.cbs, self.step, self.epoch, self.losses, self.is_main = cbs, 0, 0, {}, self.rank == 0
         self.stop_signal, self.ckpt_due, self.last_save = 0, False, time.monotonic()  # `fit` resets them; set here for direct `_one_step` calls (benchmarks)
+        self.trained_s, self.t_fit, self.out_of_time = 0., time.monotonic(), False
+        self.budget_s = 60. * cfg.minutes if cfg.minutes else None
+
+    def elapsed(self) -> float:
+        "Seconds this run has trained: earlier fits (from the checkpoint) plus this one so far."
+        return self.trained_s + time.monotonic() - self.t_fit
 
     def callback(self, name):
         for cb in sorted(self.cbs + [self.stage], key=lambda c: getattr(c, 'order', 0)):
@@ -220,7 +160,7 @@ class Learner:
             se(self.epoch)  # put back the epoch the loader is reading
         return self._fixed
 
-# %% ../nbs/20_learner.ipynb #b163f27a
+# %% ../nbs/20_learner.ipynb #227000de
 class TrainingInterrupted(KeyboardInterrupt):
     "Training stopped by SIGINT or SIGTERM after a finished step, whose checkpoint was written; `exit_code` is 128 + the signal."
     def __init__(self, signum:int, step:int, path):
@@ -247,14 +187,17 @@ def fit(self:Learner, resume:bool|str=False):
     seed_everything(c.seed + self.rank)
     if resume: rng = self.load_checkpoint(resume_checkpoint(self.out))
     spe = self.steps_per_epoch
-    self.total_steps = c.steps or c.epochs * spe
-    self.epochs = range(self.step // spe, math.ceil(self.total_steps / spe))
-    self.stop_signal, self.ckpt_due, self.last_save = 0, False, time.monotonic()
+    self.total_steps = c.steps or (None if c.minutes else c.epochs * spe)  # None: the clock alone ends the run
+    self.epochs = range(self.step // spe, math.ceil(self.total_steps / spe)) if self.total_steps else count(self.step // spe)
+    self.stop_signal, self.ckpt_due, self.last_save, self.t_fit = 0, False, time.monotonic(), time.monotonic()
+    self.out_of_time = self.budget_s is not None and self.elapsed() >= self.budget_s
     old = _handlers(self)
     try:
         self.callback('before_fit')
         if rng is not None: _set_rng_state(rng)
-        for self.epoch in self.epochs: self._one_epoch()
+        for self.epoch in self.epochs:
+            if self.out_of_time: break
+            self._one_epoch()
         self.callback('after_fit')
     except CancelFitException: pass
     finally:
@@ -265,11 +208,13 @@ def fit(self:Learner, resume:bool|str=False):
 @patch
 def _one_epoch(self:Learner):
     skip = max(0, self.step - self.epoch * self.steps_per_epoch)
-    self.n_batches = min(self.steps_per_epoch - skip, self.total_steps - self.step)
+    self.n_batches = self.steps_per_epoch - skip if self.total_steps is None else min(self.steps_per_epoch - skip, self.total_steps - self.step)
     self.dl = islice(self.loader(self.epoch, skip), self.n_batches)
     try:
         self.callback('before_epoch')
-        for self.batch in self.dl: self._one_step()
+        for self.batch in self.dl:
+            self._one_step()
+            if self.out_of_time: break
         self.callback('after_epoch')
     except CancelEpochException: pass
     finally: self.callback('cleanup_epoch')
@@ -282,19 +227,20 @@ def _one_step(self:Learner):
         losses = self.stage.step(self, self.batch)
         v = torch.stack([torch.as_tensor(x, device=self.device).detach().float().reshape(()) for x in losses.values()])
         due = bool(self.cfg.ckpt_minutes) and time.monotonic() - self.last_save >= 60 * self.cfg.ckpt_minutes
+        over = self.budget_s is not None and self.elapsed() >= self.budget_s
         if self.world > 1:  # logging only: every rank logs (and NaN-checks) the same numbers
             dist.all_reduce(v); v /= self.world
-            f = torch.tensor([float(self.stop_signal), float(due and self.is_main)], device=self.device)
+            f = torch.tensor([float(self.stop_signal), float(due and self.is_main), float(over and self.is_main)], device=self.device)
             dist.all_reduce(f, op=dist.ReduceOp.MAX)  # any rank's signal, rank 0's clock: every rank acts on the same step
-            self.stop_signal, due = int(f[0]), bool(f[1])
-        self.losses, self.ckpt_due = dict(zip(losses, v.tolist())), due
+            self.stop_signal, due, over = int(f[0]), bool(f[1]), bool(f[2])
+        self.losses, self.ckpt_due, self.out_of_time = dict(zip(losses, v.tolist())), due, over
         self.callback('after_step')
     except CancelStepException: pass
     if self.stop_signal:
         if getattr(self, 'ckpt_step', None) != self.step: self.save_checkpoint(); self.ckpt_step = self.step
         raise TrainingInterrupted(self.stop_signal, self.step, self.out/'last.pt')
 
-# %% ../nbs/20_learner.ipynb #89e63722
+# %% ../nbs/20_learner.ipynb #b7059cb6
 class CheckpointError(OSError):
     "A checkpoint could not be written (disk full, no permission); the previous one is intact."
 
@@ -312,7 +258,7 @@ def save_checkpoint(self:Learner, *paths):
     if self.world > 1: rngs = [None] * self.world; dist.all_gather_object(rngs, _rng_state())
     err = None
     if self.is_main:
-        sd = dict(format=1, step=self.step, world=self.world, config=self.cfg.to_dict(), rng=rngs,
+        sd = dict(format=1, step=self.step, elapsed=self.elapsed(), world=self.world, config=self.cfg.to_dict(), rng=rngs,
                   models={k: unwrap(m).state_dict() for k, m in self.models.items()}, opts={k: o.state_dict() for k, o in self.opts.items()},
                   scaler=self.scaler.state_dict() if self.scaler else None)
         for p in paths or [self.out/'last.pt']:
@@ -360,7 +306,7 @@ def load_checkpoint(self:Learner, path) -> dict|None:
     for k, m in self.models.items(): unwrap(m).load_state_dict(sd['models'][k])
     for k, o in self.opts.items(): o.load_state_dict(sd['opts'][k])
     if self.scaler and sd['scaler']: self.scaler.load_state_dict(sd['scaler'])
-    self.step = sd['step']
+    self.step, self.trained_s = sd['step'], float(sd.get('elapsed', 0.))
     return sd['rng'][self.rank] if len(sd['rng']) == self.world else None
 
 # %% ../nbs/20_learner.ipynb #0cb4a819
@@ -449,24 +395,3 @@ def load_exported(path, # a file written by `export_weights`
         if k not in sds: raise KeyError(f"{path}: has no weights for model '{k}' (it holds {sorted(sds)})")
         unwrap(m).load_state_dict(sds[k])
     return sds, json.loads(meta['config'])
-
-# %% ../nbs/20_learner.ipynb #0ceed027
-def _ema(y, beta):
-    m = 0.; return [(m := beta * m + (1 - beta) * v) / (1 - beta ** (i + 1)) for i, v in enumerate(y)]
-
-def plot_losses(csv_path, # a losses.csv written by CSVLoggerCB
-                smooth:float=0.9, # EMA factor in [0, 1)
-                size:tuple=(3.2, 2.4)): # inches per panel
-    "One panel per loss term of a `losses.csv`: raw values faint, smoothed on top; returns a matplotlib `Figure`."
-    from matplotlib.figure import Figure
-    rows = _read_rows(csv_path)
-    if len(rows) < 2: raise ValueError(f"{csv_path}: no loss rows yet")
-    names, data = rows[0][2:], np.array([[float(x) for x in r] for r in rows[1:]])
-    nc = min(3, len(names)); nr = math.ceil(len(names) / nc)
-    fig = Figure(figsize=(nc * size[0], nr * size[1]), layout='constrained')
-    axs = np.array(fig.subplots(nr, nc, squeeze=False)).ravel()
-    for j, (ax, n) in enumerate(zip(axs, names)):
-        ok = np.isfinite(data[:, j + 2]); x, y = data[ok, 0], data[ok, j + 2]
-        ax.plot(x, y, alpha=0.3, color='C0'); ax.plot(x, _ema(y, smooth), color='C0'); ax.set_title(n, fontsize=9); ax.set_xlabel('step')
-    for ax in axs[len(names):]: ax.set_axis_off()
-    return fig

@@ -4,7 +4,7 @@
 
 # %% ../nbs/43_reproduce.ipynb #56c3a7b8
 from __future__ import annotations
-import sys, json, argparse, dataclasses
+import sys, json, math, argparse, dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -69,33 +69,40 @@ def _merge(cfg:RunConfig, over:dict, paths:dict) -> RunConfig:
 def variant_configs(variant:str, # a name from `variants()`
                     data, # prepared training folder
                     out, # the variant's folder: stages go to out/scn, out/isn, out/joint
-                    steps:int, # total generator steps of the variant (split by `split_steps`)
+                    steps:int|None, # total generator steps of the variant (split by `split_steps`); with `minutes`: a cap, or None
                     paths:dict|None=None, # stage -> run folder to use instead of out/stage (shared identical stages)
+                    minutes:float|None=None, # wall-clock budget of the variant, split over its stages by the same shares
                     **common, # RunConfig fields shared by all variants: model, batch_size, device, backbone, seed, ...
                    ) -> dict:
     "{stage: RunConfig} of a variant, in training order."
     if variant not in VARIANTS: raise ValueError(f"variant={variant!r}: must be one of {variants()}")
+    if steps is None and not minutes: raise ValueError("give steps, minutes or both (minutes: a time budget; steps: then a cap)")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 < minutes < math.inf):
+        raise ValueError(f"minutes={minutes!r}: must be a positive number")
     v, out = VARIANTS[variant], Path(out)
     paths = {s: Path(p) for s, p in {**{s: out/s for s, _, _ in v.stages}, **(paths or {})}.items()}
-    n = split_steps(v, steps)
+    n = split_steps(v, steps) if steps is not None else {s: None for s, _, _ in v.stages}
     base = RunConfig(data=str(data), **common)
-    return {s: _merge(dataclasses.replace(base, stage=s, steps=n[s], out=str(paths[s])), over, paths) for s, _, over in v.stages}
+    return {s: _merge(dataclasses.replace(base, stage=s, steps=n[s], out=str(paths[s]), minutes=share * (minutes or 0.)), over, paths)
+            for s, share, over in v.stages}
 
 # %% ../nbs/43_reproduce.ipynb #c818a199
 def _flag_supported(flag:str) -> bool:
     from cali_sketch.train import train_parser
     return any(flag in a.option_strings for a in train_parser()._actions)
 
-def train_commands(variant:str, data, out, steps:int, paths:dict|None=None,
+def train_commands(variant:str, data, out, steps:int|None, paths:dict|None=None,
                    extra:list[str]|None=None, # flags for every stage, e.g. ['--model', 'small', '--device', 'cuda']
+                   minutes:float|None=None, # the variant's time budget (split like the steps)
                   ) -> list[list[str]]:
     "argv lists for `cali-sketch train`, one per stage of `variant` (stages that share a folder are left out)."
     v, cmds, out = VARIANTS[variant], [], Path(out)
     paths = {s: Path(p) for s, p in {**{s: out/s for s, _, _ in v.stages}, **(paths or {})}.items()}
-    n = split_steps(v, steps)
-    for s, _, over in v.stages:
+    n = split_steps(v, steps) if steps is not None else {s: None for s, _, _ in v.stages}
+    for s, share, over in v.stages:
         if paths[s] != out/s: continue  # trained by another variant
-        a = ['train', '--stage', s, '--data', str(data), '--out', str(paths[s]), '--steps', str(n[s])]
+        a = ['train', '--stage', s, '--data', str(data), '--out', str(paths[s])] + (['--steps', str(n[s])] if n[s] else [])
+        if minutes: a += ['--minutes', f'{share * minutes:g}']
         for k, val in over.items():
             if isinstance(val, dict): a += [f"--{k.replace('_', '-')}", ','.join(f'{kk}={vv:g}' for kk, vv in val.items())]
             elif val in ('{scn}', '{isn}'): a += [f"--{k.replace('_', '-')}", str(paths[val[1:-1]])]
@@ -113,32 +120,40 @@ def _steps_done(run) -> int:
     from cali_sketch.learner import last_checkpoint
     sd = last_checkpoint(run); return sd['step'] if sd else 0
 
+def _finished(c:RunConfig) -> bool:
+    "Has the run in `c.out` reached `c.steps` or spent `c.minutes`?"
+    from cali_sketch.learner import last_checkpoint
+    sd = last_checkpoint(c.out)
+    if not sd: return False
+    return bool((c.steps and sd['step'] >= c.steps) or (c.minutes and sd.get('elapsed', 0.) >= 60 * c.minutes))
+
 def train_variant(variant:str, # a name from `variants()`
                   data, # prepared training folder
                   out, # the variant's folder
-                  steps:int, # total generator steps (the same for every variant)
+                  steps:int|None, # total generator steps (the same for every variant); with `minutes`: a cap, or None
                   paths:dict|None=None, # stage -> an existing folder trained with the identical config (skipped here)
                   progress:bool=True,
+                  minutes:float|None=None, # wall-clock budget of the variant (split over its stages)
                   **common, # RunConfig fields: model, batch_size, device, backbone, seed, log_every, ...
                  ) -> Path:
     "Train every stage of `variant` (resuming finished or interrupted stages) and write `out/variant.json`."
     from cali_sketch.train import run_stage
     if not Path(data).is_dir(): raise FileNotFoundError(f"data: {data}: no such folder (make one with `cali-sketch prepare PHOTOS {data}`)")
     v, out = VARIANTS[variant], Path(out)
-    cfgs = variant_configs(variant, data, out, steps, paths, **common)
+    cfgs = variant_configs(variant, data, out, steps, paths, minutes, **common)
     for s, c in cfgs.items():
-        done = _steps_done(c.out)
-        if done >= c.steps: continue
-        if done:
+        if _finished(c): continue
+        if _steps_done(c.out):
             from cali_sketch.learner import last_checkpoint
-            c = dataclasses.replace(RunConfig.from_dict(last_checkpoint(c.out)['config']), steps=c.steps)
+            c = dataclasses.replace(RunConfig.from_dict(last_checkpoint(c.out)['config']), steps=c.steps, minutes=c.minutes)
         run_stage(c, resume='auto', progress=progress)
-    meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps,
+    meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps, 'minutes': minutes,
+            'steps_done': {s: _steps_done(c.out) for s, c in cfgs.items()},
             'stages': {s: c.out for s, c in cfgs.items()}, 'configs': {s: c.to_dict() for s, c in cfgs.items()}}
     with atomic_write(out/'variant.json', 'w') as f: json.dump(meta, f, indent=1)
     return out
 
-# %% ../nbs/43_reproduce.ipynb #0c286db3
+# %% ../nbs/43_reproduce.ipynb #ec721cbc
 def plot_severity(evals:dict, # {name: evaluate_run result}
                   metrics=('PSNR', 'SSIM', 'L1', 'edge-F1@2px', 'chamfer'), # P metrics, or edge metrics of R
                   size:tuple=(2.8, 2.3)): # inches per panel
@@ -182,12 +197,12 @@ def sample_grid(models:dict, # {name: run folder / CaliSketch / EvalModel}
     if not rows: raise ValueError(f"idxs={idxs}: none of them is below the {len(ds)} faces of split {split!r}")
     return show_grid(rows, titles, size=size)
 
-# %% ../nbs/43_reproduce.ipynb #dff09c5b
+# %% ../nbs/43_reproduce.ipynb #921baede
 def _key(c:RunConfig) -> str: return json.dumps({k: v for k, v in c.to_dict().items() if k != 'out'}, sort_keys=True)
 
 def reproduce(data, # prepared folder (train split for training, val split for evaluation)
               out, # results folder: one subfolder per variant
-              steps:int, # total generator steps per variant
+              steps:int|None, # total generator steps per variant (with `minutes`: a cap, or None)
               names=None, # variants (default all)
               severities=(0.25, 0.5, 0.75),
               n:int|None=None, # evaluation faces (None: the whole val split)
@@ -196,27 +211,31 @@ def reproduce(data, # prepared folder (train split for training, val split for e
               eval_data=None, # a separately prepared held-out folder, evaluated whole (default: the val split of `data`)
               progress:bool=True,
               evaluate:bool=True, # False: train only (e.g. one process per group of variants), evaluate in a later call
+              minutes:float|None=None, # wall-clock training budget of all `names` together: an equal share each
               **common, # RunConfig fields for every stage: model, batch_size, device, backbone, seed, ...
              ) -> dict:
-    "Train each variant for `steps` steps, evaluate all on the same faces, write results.json / table.md / figures."
+    "Train each variant for `steps` steps (or `minutes` / len(names) minutes), evaluate all on the same faces, write results.json / table.md / figures."
     out, names = Path(out), list(names or variants())
     if bad := [v for v in names if v not in VARIANTS]: raise ValueError(f"variants {bad}: unknown, choose from {variants()}")
+    per = minutes / len(names) if minutes else None
     trained, evals = {}, {}
     for v in names:
-        cf = variant_configs(v, data, out/v, steps, **common)
+        cf = variant_configs(v, data, out/v, steps, minutes=per, **common)
         shared = {}
         for s, c in cf.items():  # an earlier identical stage (same config, same inputs) is reused, not retrained
             c = dataclasses.replace(c, **{k: str(shared[k[:3]]) for k in ('scn_ckpt', 'isn_ckpt') if getattr(c, k) and k[:3] in shared})
             if _key(c) in trained: shared[s] = trained[_key(c)]
             else: trained[_key(c)] = Path(c.out)
-        print(f"reproduce: {v}: " + ', '.join(f"{s} {c.steps} steps" + (f" (shared: {shared[s]})" if s in shared else '') for s, c in cf.items()))
-        train_variant(v, data, out/v, steps, shared, progress=progress, **common)
-    if not evaluate: return {'steps': steps, 'trained': {v: str(out/v) for v in names}}
+        what = lambda c: ' '.join(filter(None, [f"{c.steps} steps" if c.steps else '', f"{c.minutes:.3g} min" if c.minutes else '']))
+        print(f"reproduce: {v}: " + ', '.join(f"{s} {what(c)}" + (f" (shared: {shared[s]})" if s in shared else '') for s, c in cf.items()))
+        train_variant(v, data, out/v, steps, shared, progress=progress, minutes=per, **common)
+    done = {v: json.loads((out/v/'variant.json').read_text())['steps_done'] for v in names}
+    if not evaluate: return {'steps': steps, 'minutes': minutes, 'steps_done': done, 'trained': {v: str(out/v) for v in names}}
     edata, split = (eval_data, None) if eval_data else (data, 'val')
     for v in names:
         evals[v] = evaluate_run(out/v, edata, severities, n, feature_distance=feature_distance, device=eval_device, split=split, progress=progress)
     table = results_table(evals)
-    doc = {'cali_sketch_eval': 1, 'steps': steps, 'train_data': str(Path(data).resolve()), 'variants': {v: VARIANTS[v].what for v in names}, 'runs': evals, 'table': table}
+    doc = {'cali_sketch_eval': 1, 'steps': steps, 'minutes': minutes, 'steps_done': done, 'train_data': str(Path(data).resolve()), 'variants': {v: VARIANTS[v].what for v in names}, 'runs': evals, 'table': table}
     with atomic_write(out/'results.json', 'w') as f: json.dump(doc, f, indent=1)
     with atomic_write(out/'table.md', 'w') as f: f.write(table + '\n')
     with atomic_write(out/'severity.png') as f: f.write(fig_to_png(plot_severity(evals)))
@@ -229,7 +248,8 @@ def _reproduce_parser() -> argparse.ArgumentParser:
     g.add_argument('--data', metavar='PREPARED', help='folder made by `cali-sketch prepare`')
     g.add_argument('--demo', type=int, metavar='N', help='make N synthetic faces (at --size) and use them')
     ap.add_argument('--eval-data', metavar='PREPARED', help='separately prepared held-out faces, evaluated whole (default: the val split of --data)')
-    ap.add_argument('--steps', type=int, required=True, help='total generator steps per variant (two-stage: 40/40/20%% SCN/ISN/joint)')
+    ap.add_argument('--steps', type=int, help='total generator steps per variant (two-stage: 40/40/20%% SCN/ISN/joint); with --minutes a cap')
+    ap.add_argument('--minutes', type=float, help='wall-clock training budget of all the variants together (an equal share each, split like the steps); evaluation comes on top')
     ap.add_argument('--out', default='runs/table', help='results folder (re-running resumes; default runs/table)')
     ap.add_argument('--variants', nargs='+', default=None, choices=variants(), help='default: all')
     ap.add_argument('--model', choices=['paper', 'small'], default='paper')
@@ -261,18 +281,21 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     for k in ('data', 'eval_data'):
         p = getattr(a, k)
         if p and not Path(p).is_dir(): err(f"--{k.replace('_', '-')} {p}: no such folder (make one with `cali-sketch prepare PHOTOS {p}`)"); return 1
-    try: split_steps('full', a.steps)
-    except ValueError as e: err(f"--steps: {e}"); return 2
+    if a.steps is None and a.minutes is None: err("give --steps N, --minutes M or both (a time budget with a step cap)"); return 2
+    if a.minutes is not None and not 0 < a.minutes < math.inf: err(f"--minutes {a.minutes:g}: must be a positive number of minutes"); return 2
+    if a.steps is not None:
+        try: split_steps('full', a.steps)
+        except ValueError as e: err(f"--steps: {e}"); return 2
     from cali_sketch.core import default_device
     dev = str(default_device()) if a.device == 'auto' else a.device
     data = a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size)
     common = dict(model=ModelConfig(upsample=a.upsample) if a.model == 'paper' else ModelConfig.small(upsample=a.upsample), batch_size=a.batch_size, device=dev,
-                  backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, a.steps // 100), ckpt_every=max(1, a.steps // 5),
+                  backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, (a.steps or 1000) // 100), ckpt_every=max(1, (a.steps or 5000) // 5),
                   precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
                   sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))
     try: doc = reproduce(data, a.out, a.steps, a.variants, a.severities, a.n,
                          None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
-                         not a.train_only, **common)
+                         not a.train_only, a.minutes, **common)
     except FileNotFoundError as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
     if a.train_only: print(f"trained: {', '.join(doc['trained'])} in {a.out} (evaluate with the same command without --train-only)"); return 0

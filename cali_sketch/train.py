@@ -64,7 +64,8 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--data', metavar='PREPARED', help='folder made by `cali-sketch prepare` (with --resume: taken from the run)')
     ap.add_argument('--out', metavar='RUN', help='run folder (default runs/STAGE)')
     ap.add_argument('--resume', action='store_true', help='continue the run in --out (config from its checkpoint; flags given override)')
-    ap.add_argument('--steps', type=int, help='total optimiser steps (default: one epoch)')
+    ap.add_argument('--steps', type=int, help='total optimiser steps (default: one epoch; with --minutes: until the time is spent)')
+    ap.add_argument('--minutes', type=float, metavar='M', help='wall-clock budget, summed over resumes: the run ends cleanly (checkpoint, curves) after the first step past it; --steps is then a cap')
     ap.add_argument('--batch-size', type=int, help='per process (default 8)')
     ap.add_argument('--size', type=int, help='expected side of the prepared faces (checked)')
     ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos)')
@@ -110,7 +111,7 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every',
-           'ckpt_minutes', 'log_seconds')
+           'ckpt_minutes', 'log_seconds', 'minutes')
 
 def train_config(a:argparse.Namespace) -> RunConfig:
     "The `RunConfig` of parsed `cali-sketch train` arguments (from the run's checkpoint with --resume)."

@@ -124,3 +124,25 @@ def test_reproduce_bad_input(runs):
     assert r.returncode == 1 and '--eval-data' in r.stderr and 'no-val' in r.stderr
     r = run('reproduce', '--data', data, '--steps', 2, tmp=tmp)
     assert r.returncode == 2 and 'at least 3' in r.stderr
+    r = run('reproduce', '--data', data, tmp=tmp)
+    assert r.returncode == 2 and '--steps N, --minutes M' in r.stderr, r.stderr
+    r = run('reproduce', '--data', data, '--minutes', -2, tmp=tmp)
+    assert r.returncode == 2 and '--minutes -2' in r.stderr, r.stderr
+
+def test_reproduce_time_budget(runs):
+    "--minutes: two variants share the wall clock, each stage stops by it, and the results say how far each got."
+    tmp, data = runs
+    out = tmp/'timed'
+    r = run('reproduce', '--data', data, '--minutes', 0.08, '--variants', 'full', 'baseline', '--out', out, '--model', 'small',
+            '--backbone', 'random', '--batch-size', 4, '--device', 'cpu', '--severities', 0.5, '--feature-distance', 'none',
+            '--quiet', tmp=tmp, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    doc = json.loads((out/'results.json').read_text())
+    assert doc['minutes'] == 0.08 and set(doc['steps_done']) == {'full', 'baseline'}
+    for v, stages in (('full', {'scn': .4, 'isn': .4, 'joint': .2}), ('baseline', {'isn': 1.})):
+        for s, share in stages.items():
+            sd = torch.load(out/v/s/'last.pt', map_location='cpu', weights_only=True)
+            budget = 60 * 0.04 * share  # each variant gets half the time
+            assert sd['config']['minutes'] == pytest.approx(0.04 * share) and sd['config']['steps'] is None, (v, s)
+            assert sd['elapsed'] >= budget and sd['step'] == doc['steps_done'][v][s] >= 1, (v, s, sd['elapsed'], sd['step'])
+

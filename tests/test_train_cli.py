@@ -2,6 +2,7 @@
 import csv, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
+import torch
 
 from cali_sketch.prepare import demo_data
 from _cli import cli_cmd as _cmd, cli_env as _env, run_cli as run
@@ -94,3 +95,16 @@ def test_loss_weight_flags(tmp_path, prepared):
     assert r.returncode == 0, r.stderr
     w = torch.load(tmp_path/'nc'/'last.pt', map_location='cpu', weights_only=True)['config']['scn_loss']
     assert (w['adv'], w['cal_global'], w['cal_local']) == (0.5, 0.0, 0.0), w
+
+def test_time_budget(tmp_path, prepared):
+    "--minutes without --steps: the run ends by the clock with its checkpoint and curves; on resume a spent budget trains nothing."
+    out = tmp_path/'scn'
+    r = run('train', '--stage', 'scn', '--data', prepared, '--out', out, *SMALL, '--minutes', 0.02, tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    sd = torch.load(out/'last.pt', map_location='cpu', weights_only=True)
+    assert sd['elapsed'] >= 1.2 and sd['config']['minutes'] == 0.02 and sd['step'] >= 1
+    assert _steps(out)[-1] == sd['step'] and (out/'losses.png').exists()
+    r = run('train', '--stage', 'scn', '--out', out, '--resume', '--quiet', tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert torch.load(out/'last.pt', map_location='cpu', weights_only=True)['step'] == sd['step']
+
