@@ -19,7 +19,7 @@ from .strokes import normalize_sketch
 
 # %% auto #0
 __all__ = ['ConfigMismatchError', 'check_config', 'load_generators', 'EmptySketchError', 'read_sketch', 'to_square',
-           'from_square', 'Result', 'CaliSketch', 'infer_cli']
+           'from_square', 'Result', 'CaliSketch']
 
 # %% ../nbs/30_pipeline.ipynb #7cb6ef2e
 class ConfigMismatchError(ValueError):
@@ -187,7 +187,7 @@ def _digest(t:torch.Tensor) -> str: return hashlib.blake2b(t.detach().cpu().nump
 
 class CaliSketch:
     "A trained (G1, G2) ready for inference: sketch -> (R, P), any input form and size, cached, on any device."
-    def __init__(self, g1:torch.nn.Module, # SCN generator (S -> R)
+    def __init__(self, g1:torch.nn.Module|None, # SCN generator (S -> R); None: a one-stage model, G2 on S (R is S)
                  g2:torch.nn.Module, # ISN generator (R -> P)
                  size:int=128, # the side the networks were trained at (inputs are resized to it)
                  device=None, # torch device (default: CPU)
@@ -198,7 +198,7 @@ class CaliSketch:
         self.device = torch.device(device or 'cpu')
         self.channels_last = self.device.type == 'cuda' if channels_last is None else channels_last
         mf = torch.channels_last if self.channels_last else torch.preserve_format
-        self.g1, self.g2 = [fold_spectral_norm(g).eval().requires_grad_(False).to(self.device, memory_format=mf) for g in (g1, g2)]
+        self.g1, self.g2 = [None if g is None else fold_spectral_norm(g).eval().requires_grad_(False).to(self.device, memory_format=mf) for g in (g1, g2)]
         self.size, self.name = size, name
         self.calls = dict(g1=0, g2=0)
         self._cache = {}
@@ -228,10 +228,10 @@ class CaliSketch:
         return cls(G1(cfg), G2(cfg), size, device, name=f'random(width={cfg.width}, blocks={cfg.n_blocks})')
 
     @property
-    def config(self) -> ModelConfig: return self.g1.cfg
+    def config(self) -> ModelConfig: return (self.g1 or self.g2).cfg
 
     def __repr__(self):
-        return (f"CaliSketch({self.name!r}: width {self.config.width}, {self.config.n_blocks} blocks, {self.size}px, "
+        return (f"CaliSketch({self.name!r}: {'' if self.g1 is not None else 'one-stage (G2 on S), '}width {self.config.width}, {self.config.n_blocks} blocks, {self.size}px, "
                 f"on {self.device}, spectral norm folded)")
 
 # %% ../nbs/30_pipeline.ipynb #137d0fd5
@@ -247,8 +247,8 @@ def _net(self:CaliSketch, which:str, x:torch.Tensor) -> torch.Tensor:
 
 @patch
 def refine(self:CaliSketch, S:torch.Tensor) -> torch.Tensor:
-    "R = G1(S) for a batch (B,1,size,size); cached on S."
-    return self._net('g1', S)
+    "R = G1(S) for a batch (B,1,size,size); cached on S. A one-stage model has no G1: R is S."
+    return S if self.g1 is None else self._net('g1', S)
 
 @patch
 def synthesise(self:CaliSketch, R:torch.Tensor) -> torch.Tensor:
@@ -287,31 +287,3 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
     if not many: return Result(*(o[0] for o in outs))
     if batched4: return Result(*(torch.stack(o) for o in outs))
     return Result(*outs)
-
-# %% ../nbs/30_pipeline.ipynb #857b3c1b
-def _infer_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='cali-sketch infer', description='Calibrate sketches and paint faces from them with a trained Cali-Sketch.')
-    p.add_argument('run', help='run folder (joint/, scn/ + isn/, last.pt) or exported .safetensors')
-    p.add_argument('sketches', nargs='+', help='sketch images (any size; black on white or white on black)')
-    p.add_argument('--out', required=True, help='folder for <stem>_S.png (the normalised input), <stem>_R.png and <stem>_P.png')
-    p.add_argument('--device', default='cpu', help="torch device, e.g. 'cpu' or 'cuda' (default: cpu)")
-    p.add_argument('--size', type=int, default=None, help="network input side (default: the run's training size)")
-    p.add_argument('--no-calibrate', action='store_true', help='skip G1: P = G2(S) (ablation)')
-    p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
-    p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the ink where it was drawn (default: centred)')
-    return p
-
-def infer_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch infer RUN SKETCH... --out DIR`: write R and P PNGs; 0 if all sketches worked, 1 otherwise."
-    a = _infer_parser().parse_args(argv)
-    err = lambda m: print(f"cali-sketch infer: {m}", file=sys.stderr)
-    try: pipe = CaliSketch.from_run(a.run, device=a.device, size=a.size)
-    except (OSError, ValueError, KeyError, RuntimeError) as e: err(e); return 1
-    out, bad = Path(a.out), 0
-    for s in a.sketches:
-        try: res = pipe(s, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)
-        except (OSError, ValueError) as e: err(e); bad += 1; continue
-        stem = Path(s).stem
-        save_image(1 - res.S, out/f'{stem}_S.png'); save_image(1 - res.R, out/f'{stem}_R.png'); save_image(res.P, out/f'{stem}_P.png')
-        print(f"{s} -> {out/f'{stem}_S.png'}, {out/f'{stem}_R.png'}, {out/f'{stem}_P.png'}")
-    return 1 if bad else 0
