@@ -1,22 +1,66 @@
 #!/usr/bin/env bash
-# What ran on the lent GPU (issues 4, 5 and 6), one phase per device call, in this order:
+# GPU work, one phase per device call. Usage: bash scripts/gpu/session.sh PHASE [STEPS] [extra reproduce flags...]
+#   pack   (here, on the CPU)             what `paper` carries: data/gpu/{train128,val128}.npz, data/gpu/hed.xz, .whl/;
+#                                         prints the sizes and refuses more than the device takes (64 MiB with the checkout)
+#   paper  (carry .whl data/gpu)          ONE call of at most 9 minutes (issue 13): HED weights and data unpacked, strokes
+#                                         re-traced, the paper-size full model trained for $MINUTES (bf16 + channels_last),
+#                                         evaluated on 200 val faces at three severities and on the real freehand sketches;
+#                                         brings back 8 files (scripts/gpu/report.py). tests/test_gpu_phase.py runs this
+#                                         same phase on the CPU with tiny settings, so the call cannot fail on a typo.
+# What earlier sessions ran (issues 4, 5 and 6), in this order:
 #   bench  (carry .whl data/gpu/hed.xz)   HED weights into the cache; training-throughput benchmark; widget latency
 #   train  (carry .whl data/gpu/*128.npz) prepared CelebA 128 unpacked; every variant trained, 4 processes sharing the GPU
 #   eval   (carry .whl)                   runs cut short are finished (resumed), all variants evaluated; notebooks' GPU cells
-# Results go to $OUT. Usage: bash scripts/gpu/session.sh PHASE [STEPS] [extra reproduce flags...]
+# Results go to $OUT. Settings by environment: MINUTES, MODEL, BS, DEVICE, PRECISION, WORKERS, N_EVAL, GPU_DATA (data
+# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: train faces carried).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-phase=${1:?phase: bench, train or eval}; steps=${2:-4000}; shift $(( $# < 2 ? $# : 2 ))
+phase=${1:?phase: pack, paper, bench, train or eval}; steps=${2:-4000}; shift $(( $# < 2 ? $# : 2 ))
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); el() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $(ls .whl/*/*.whl) || exit 1
-export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
+if [ "$phase" != pack ] && ! python3 -c "import fastcore, fastprogress, safetensors" 2>/dev/null; then  # the GPU image lacks them: carried wheels
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $(ls .whl/*/*.whl) || exit 1
+  export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
+else export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}; fi
 HED=$HOME/.cache/cali_sketch/hed_bsds500.pth
+D=${GPU_DATA:-data}
 common=(--data data/celeba_train128 --eval-data data/celeba_val128 --steps "$steps" --model ${MODEL:-paper} --backbone hed-vgg16
         --batch-size ${BS:-16} --device ${DEVICE:-cuda} --precision bf16 --channels-last --workers 3 --sample-every $(( steps / 8 ))
         --out runs/celeba128 "$@")
 case $phase in
+pack)
+  mkdir -p "$D/gpu" .whl/py
+  python3 -m pip download -q --no-deps -d .whl/py fastcore fastprogress safetensors || exit 1
+  python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" --n ${N_TRAIN:-3200} --quality 75 --subsampling 2 || exit 1
+  python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} || exit 1
+  python3 -c "from cali_sketch.edges import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
+  python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --fp16 || exit 1
+  tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1); carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
+  echo "checkout $(( tree / 1048576 )) MiB + carry $(( carry / 1048576 )) MiB = $(( (tree + carry) / 1048576 )) MiB of 64"
+  [ $(( tree + carry )) -le $(( 64 * 1048576 )) ] || { echo "too big for the device: lower N_TRAIN"; exit 1; } ;;
+paper)
+  W=$(mktemp -d); R=${GPU_RUNS:-runs/gpu-paper}; M=${MINUTES:-5}; dev=${DEVICE:-cuda}
+  el "HED weights"
+  if [ -f "$D/gpu/hed.xz" ]; then python3 scripts/gpu/transport.py unpack-hed "$D/gpu/hed.xz" "$HED" || exit 1; fi
+  python3 -c "from cali_sketch.edges import hed_state_dict; hed_state_dict()" || { echo "no HED weights: carry $D/gpu/hed.xz (session.sh pack)"; exit 3; }
+  el "data: unpack, re-trace the strokes"
+  for s in train val; do
+    [ -f "$D/celeba_${s}128/prepared.json" ] || python3 scripts/gpu/transport.py unpack-data "$D/gpu/${s}128.npz" "$D/celeba_${s}128" || exit 1
+    python3 scripts/gpu/transport.py strokes "$D/celeba_${s}128" || exit 1
+  done
+  el "train: the ${MODEL:-paper}-size full model for $M minutes on $dev"
+  timeout -k 20 $(( ${M%.*} * 60 + 180 )) python3 -m cali_sketch.cli reproduce --data "$D/celeba_train128" --variants full --minutes "$M" \
+      --model ${MODEL:-paper} --backbone hed-vgg16 --batch-size ${BS:-16} --device "$dev" --precision ${PRECISION:-bf16} --channels-last \
+      --workers ${WORKERS:-3} --train-only --quiet --out "$R" > "$W/train.log" 2>&1 || { tail -n 40 "$W/train.log"; exit 1; }
+  tail -n 3 "$W/train.log"
+  el "evaluate: ${N_EVAL:-200} val faces at severities 0.25 0.5 0.75"
+  python3 -m cali_sketch.cli eval "$R/full" --data "$D/celeba_val128" --split all --n ${N_EVAL:-200} --device "$dev" --out "$W/eval.json" --quiet || exit 1
+  el "the real freehand sketches"
+  python3 scripts/real_sketch_results.py --run paper="$R/full" --out "$W/real" || exit 1
+  el "report"
+  python3 scripts/gpu/report.py "$R/full" "$W" "$OUT" || exit 1
+  el done ;;
 bench)
   [ -f data/gpu/hed.xz ] && python3 scripts/gpu/transport.py unpack-hed data/gpu/hed.xz "$HED"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""The files the `paper` phase of scripts/gpu/session.sh brings back from the GPU machine (at most 8), from its run:
+
+    python scripts/gpu/report.py RUN WORK OUT
+
+RUN is the trained variant folder (reproduce's runs/.../full), WORK holds eval.json (cali-sketch eval) and real/
+(scripts/real_sketch_results.py). Writes into OUT: metrics.json (the evaluation, the real-sketch statistics, the steps
+and minutes of every stage, the configs), samples.png (val faces through the model), losses.png (every stage's loss
+curves), real.png (the real freehand sketches through it) and the generators as fp16 parts paper.part0.. (at most
+15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper paper.safetensors` joins them).
+"""
+import io, json, subprocess, sys
+from pathlib import Path
+
+def main(run, work, out):
+    import torch
+    from PIL import Image
+    from cali_sketch.core import fig_to_png, atomic_write
+    from cali_sketch.learner import export_weights, last_checkpoint, plot_losses
+    from cali_sketch.pipeline import load_generators
+    from cali_sketch.reproduce import sample_grid
+    run, work, out = Path(run), Path(work), Path(out); out.mkdir(parents=True, exist_ok=True)
+    meta = json.loads((run/'variant.json').read_text())
+    stages = {}
+    for s, p in meta['stages'].items():
+        sd = last_checkpoint(p)
+        stages[s] = dict(steps=sd['step'], minutes=round(sd.get('elapsed', 0.) / 60, 2), config=sd['config'])
+    ev = json.loads((work/'eval.json').read_text())
+    doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev,
+               real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu')
+    with atomic_write(out/'metrics.json', 'w') as f: json.dump(doc, f, indent=1)
+    data = next(iter(ev['runs'].values()))['data']['path']
+    with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({'paper': run}, data, 0.5, idxs=tuple(range(6)), split=None), dpi=72))
+    ims = []
+    for s, p in meta['stages'].items():
+        try: ims.append(Image.open(io.BytesIO(fig_to_png(plot_losses(Path(p)/'losses.csv'), dpi=60))).convert('RGB'))
+        except (OSError, ValueError) as e: print(f"report: no loss curves of {s} ({e})")  # too few steps logged (a dry run)
+    if not ims: ims = [Image.new('RGB', (320, 40), 'white')]
+    sheet = Image.new('RGB', (max(i.width for i in ims), sum(i.height for i in ims)), 'white'); y = 0
+    for i in ims: sheet.paste(i, (0, y)); y += i.height
+    sheet.save(out/'losses.png')
+    (out/'real.png').write_bytes((work/'real'/'figure.png').read_bytes())
+    g1, g2, info = load_generators(run)
+    export_weights({'G1': g1.half(), 'G2': g2.half()}, {'model': __import__('dataclasses').asdict(info['config']), 'size': info['size'], 'g2_input': 'R',
+                   'name': 'paper-gpu', 'stages': {s: {k: v for k, v in st.items() if k != 'config'} for s, st in stages.items()}}, work/'paper.safetensors')
+    subprocess.run([sys.executable, str(Path(__file__).parent/'transport.py'), 'pack-export', str(work/'paper.safetensors'), str(out/'paper')], check=True)
+    print(f"report: {', '.join(sorted(p.name for p in out.iterdir()))}")
+
+if __name__ == '__main__':
+    if len(sys.argv) != 4: sys.exit(__doc__)
+    main(*sys.argv[1:])
