@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_data.ipynb #618ddff7
 from __future__ import annotations
-import sys, hashlib, argparse
+import sys, hashlib, argparse, dataclasses
 from pathlib import Path
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ class PreparedFaces(Dataset):
                  val_fraction:float=0.1, # share of samples in 'val' when splitting one folder
                  cache='auto', # keep decoded samples in memory: True, False or 'auto' (when under 2 GiB)
                  progress:bool|None=None, # progress bar while caching (default: for large sets)
+                 levels:tuple|None=None, # (lo, hi): each sketch's severity drawn uniformly from it, per (seed, index, epoch); None: corrupt's
                 ):
         self.root = Path(root); m = read_manifest(root)
         if split not in (None, 'train', 'val'): raise ValueError(f"split={split!r}: must be None, 'train' or 'val'")
@@ -51,6 +52,11 @@ class PreparedFaces(Dataset):
             raise TypeError(f"corrupt={corrupt!r}: expected a HumanConfig, a CorruptConfig, None or False")
         if target not in ('strokes', 'raw'): raise ValueError(f"target={target!r}: must be 'strokes' or 'raw'")
         self.corrupt, self.target = HumanConfig() if corrupt is None else corrupt, target
+        if levels is not None:
+            levels = tuple(float(x) for x in levels)
+            if len(levels) != 2 or not 0 <= levels[0] <= levels[1] <= 1: raise ValueError(f"levels={levels!r}: need (lo, hi) with 0 <= lo <= hi <= 1")
+            if self.corrupt is False: raise ValueError("levels: the sketches are not synthesised (corrupt=False)")
+        self.levels = levels
         self.width = self.corrupt.width if isinstance(self.corrupt, HumanConfig) else HumanConfig.width
         self.needs_strokes = target == 'strokes' or isinstance(self.corrupt, HumanConfig)
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
@@ -108,12 +114,15 @@ class PreparedFaces(Dataset):
             gc, ld = tg[0] / np.float32(255), tg[1] / np.float32(255)
             gt = np.maximum(gc, ld)
         else: gc, ld, gt = raw_gc, raw_ld, raw_gc | raw_ld
-        rng = make_rng(self.seed, i, self.epoch)
-        if self.corrupt is False: s = gt
-        elif isinstance(self.corrupt, HumanConfig): s = human_sketch(sel, self.corrupt, rng, self.size)
-        else: s = corrupt_sketch(raw_gc, raw_ld, self.corrupt, rng=rng)  # chapter 03 works on the raw edge maps
+        rng, cc = make_rng(self.seed, i, self.epoch), self.corrupt
+        if self.levels:  # its own stream: the sketches of a fixed severity stay what they were
+            cc = dataclasses.replace(cc, severity=float(make_rng(self.seed, i, self.epoch, 0x1e7e1).uniform(*self.levels)))
+        if cc is False: s = gt
+        elif isinstance(cc, HumanConfig): s = human_sketch(sel, cc, rng, self.size)
+        else: s = corrupt_sketch(raw_gc, raw_ld, cc, rng=rng)  # chapter 03 works on the raw edge maps
         f = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))[None]
-        return dict(photo=to_tensor(photo), gc=f(gc), ld=f(ld), gt=f(gt), sketch=f(s), index=i)
+        return dict(photo=to_tensor(photo), gc=f(gc), ld=f(ld), gt=f(gt), sketch=f(s), index=i,
+                    level=torch.tensor([0. if cc is False else cc.severity], dtype=torch.float32))  # the severity S was made with
 
     def __repr__(self):
         c = self.manifest['contours']

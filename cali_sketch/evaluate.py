@@ -37,9 +37,13 @@ class EvalModel:
         self.info = {'stages': 'S -> G1 -> R -> G2 -> P' if g1 is not None else 'S -> G2 -> P (no SCN)', **(info or {})}
 
     @torch.no_grad()
-    def __call__(self, S:torch.Tensor) -> tuple[torch.Tensor|None, torch.Tensor]:
+    def __call__(self, S:torch.Tensor, # sketches (B,1,H,W)
+                 level=None, # a level-conditioned G1's level: a number or (B,) tensor (default: `self.level`, else 0.5)
+                ) -> tuple[torch.Tensor|None, torch.Tensor]:
         S = S.to(self.device).float()
-        R = None if self.g1 is None else self.g1(S).float().clamp(0, 1)
+        if level is None: level = getattr(self, 'level', None) or 0.5
+        if torch.is_tensor(level): level = level.to(self.device).float()
+        R = None if self.g1 is None else self.g1(S, level).float().clamp(0, 1)
         P = self.g2(S if R is None else R).float().clamp(0, 1)
         return (None if R is None else R.cpu()), P.cpu()
 
@@ -49,7 +53,8 @@ class EvalModel:
     def from_pipeline(cls, pipe:CaliSketch, name:str|None=None) -> EvalModel:
         "Wrap a `CaliSketch` pipeline (G1 and G2 already folded and on its device)."
         info = {'model': asdict(pipe.config), **{k: v for k, v in getattr(pipe, 'info', {}).items() if k == 'sources'}}
-        return cls(pipe.g1, pipe.g2, pipe.size, name or pipe.name, info, pipe.device)
+        m = cls(pipe.g1, pipe.g2, pipe.size, name or pipe.name, info, pipe.device); m.level = pipe.level
+        return m
 
 # %% ../nbs/42_evaluate.ipynb #84145165
 def _has_g1(run:Path) -> bool:
@@ -183,7 +188,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             for f in (fd, fid_d):
                 if f is not None: f.reset()
         b = default_collate([dss[k][i] for i in idx])
-        R, P = model(b['sketch'])
+        R, P = model(b['sketch'], b['level'])  # a level-conditioned G1 is told the severity its sketches were made with
         acc['P'].update(P, b['photo']); acc['S'].update(b['sketch'], b['gt'])
         if R is not None: acc['R'].update(R, b['gt'])
         for f in (fd, fid_d):

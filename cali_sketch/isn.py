@@ -63,16 +63,16 @@ class ISNStage(Stage):
             if m is not None: fast_frozen(m, learn)
 
     @torch.no_grad()
-    def refine(self, learn, sketch:torch.Tensor) -> torch.Tensor:
-        "R = G1(S) from the frozen SCN, detached."
-        with learn.autocast(): return self.g1(sketch).float()
+    def refine(self, learn, sketch:torch.Tensor, level=None) -> torch.Tensor:
+        "R = G1(S) from the frozen SCN (at the sketches' `level` if it is level-conditioned), detached."
+        with learn.autocast(): return self.g1(sketch, level).float()
 
     def inputs(self, learn, b) -> torch.Tensor:
         "What G2 sees for batch `b`: E_gt, G1(S), per sample one of them (`mix_p`: share of G1(S)), or the raw S."
         m = self.cfg.isn_input
         if m == 'gt': return b['gt']
         if m == 'sketch': return b['sketch']
-        R = self.refine(learn, b['sketch'])
+        R = self.refine(learn, b['sketch'], b.get('level'))
         if m == 'scn': return R
         pick = torch.rand(len(R), 1, 1, 1, device=R.device) < self.cfg.mix_p
         return torch.where(pick, R, b['gt'])
@@ -93,5 +93,5 @@ class ISNStage(Stage):
         b, G2 = self.sample_batch(learn), learn.models['G2']
         if self.cfg.isn_input == 'gt': return [list(r) for r in zip(b['photo'], b['gt'], G2(b['gt']))]
         if self.cfg.isn_input == 'sketch': return [list(r) for r in zip(b['photo'], b['sketch'], G2(b['sketch']))]
-        R = self.refine(learn, b['sketch'])
+        R = self.refine(learn, b['sketch'], b.get('level'))
         return [list(r) for r in zip(b['photo'], b['sketch'], R, b['gt'], G2(R))]

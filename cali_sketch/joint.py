@@ -30,8 +30,8 @@ class JointStage(Stage):
         if self.init:
             for k, what in (('scn_ckpt', '--scn-ckpt'), ('isn_ckpt', '--isn-ckpt')):
                 if not getattr(c, k): raise FileNotFoundError(f"the joint stage starts from trained SCN and ISN runs: set {k} ({what} RUN)")
-            load_stage_weights(c.scn_ckpt, {'G1': g1, 'D1': d1}, c.model, 'scn', 'scn_ckpt (--scn-ckpt)')
-            load_stage_weights(c.isn_ckpt, {'G2': g2, 'D2': d2}, c.model, 'isn', 'isn_ckpt (--isn-ckpt)')
+            load_stage_weights(c.scn_ckpt, {'G1': g1, 'D1': d1}, c.model, 'scn', 'scn_ckpt (--scn-ckpt)', extend=True)
+            load_stage_weights(c.isn_ckpt, {'G2': g2, 'D2': d2}, c.model, 'isn', 'isn_ckpt (--isn-ckpt)', extend=True)
         self.fx = make_extractor(c)
         return {'G1': g1, 'G2': g2}, {'D1': d1, 'D2': d2}
 
@@ -41,7 +41,7 @@ class JointStage(Stage):
 
     def step(self, learn, b):
         (G1, G2, D1, D2), c = (learn.models[k] for k in ('G1', 'G2', 'D1', 'D2')), self.cfg
-        with learn.autocast(): R = G1(b['sketch']); P = G2(R)
+        with learn.autocast(): R = G1(b['sketch'], b.get('level')); P = G2(R)
         requires_grad([D1, D2], True)
         with learn.autocast(): d = {**d_losses(D1, b['gt'], R, self.gan, 'd1/'), **d_losses(D2, b['photo'], P, self.gan, 'd2/')}
         learn.update(total(d), 'D1', 'D2')
@@ -54,5 +54,5 @@ class JointStage(Stage):
 
     def samples(self, learn):
         b = self.sample_batch(learn)
-        R = learn.models['G1'](b['sketch'])
+        R = learn.models['G1'](b['sketch'], b.get('level'))
         return [list(r) for r in zip(b['photo'], b['sketch'], R, b['gt'], learn.models['G2'](R))]

@@ -55,11 +55,12 @@ def init_weights(model:nn.Module, # initialised in place
 def conv_block(in_ch:int, # input channels
                out_ch:int, # output channels
                kernel:int=3, # kernel size (odd when stride is 1)
-               stride:int=1, # 1: same size, reflection padded; 2: halve H and W, zero padded
+               stride:int=1, # 1: same size, reflection padded; 2: halve H and W, padded as `down_pad` says
                dilation:int=1, # dilation of a stride-1 conv
                spectral:bool=False, # spectral-normalise the conv
                norm:bool=True, # instance norm after the conv (then the conv has no bias)
                act:bool=True, # ReLU at the end
+               down_pad:str='zero', # stride 2: 'zero' (EdgeConnect's) or 'reflect' (as every other conv)
               ) -> nn.Sequential:
     "[ReflectionPad] -> Conv -> [InstanceNorm] -> [ReLU], padded as EdgeConnect pads."
     if stride == 1:
@@ -68,8 +69,10 @@ def conv_block(in_ch:int, # input channels
         layers = [nn.ReflectionPad2d(pad)] if pad else []
         conv = nn.Conv2d(in_ch, out_ch, kernel, 1, padding=0, dilation=dilation, bias=not norm)
     else:
-        layers = []
-        conv = nn.Conv2d(in_ch, out_ch, kernel, stride, padding=(kernel - stride) // 2, bias=not norm)
+        if down_pad not in ('zero', 'reflect'): raise ValueError(f"conv_block: down_pad={down_pad!r} must be 'zero' or 'reflect'")
+        p = (kernel - stride) // 2
+        layers = [nn.ReflectionPad2d(p)] if down_pad == 'reflect' and p else []
+        conv = nn.Conv2d(in_ch, out_ch, kernel, stride, padding=0 if layers else p, bias=not norm)
     layers.append(spectral_norm(conv, spectral))
     if norm: layers.append(nn.InstanceNorm2d(out_ch, affine=False, track_running_stats=False))
     if act: layers.append(nn.ReLU(inplace=True))

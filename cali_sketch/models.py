@@ -11,8 +11,8 @@ from torch import nn
 from .layers import *
 
 # %% auto #0
-__all__ = ['ModelConfig', 'Generator', 'G1', 'G2', 'PatchDiscriminator', 'make_scn', 'make_isn', 'architecture_table',
-           'summary_table']
+__all__ = ['ModelConfig', 'Generator', 'LevelNorm', 'G1', 'G2', 'PatchDiscriminator', 'make_scn', 'make_isn',
+           'architecture_table', 'summary_table']
 
 # %% ../nbs/11_models.ipynb #191540c0
 @dataclass
@@ -28,6 +28,8 @@ class ModelConfig:
     d_sigmoid:bool=False # squash D's output with a sigmoid (EdgeConnect does unless hinge); LSGAN wants raw scores
     init_gain:float=0.02 # std of EdgeConnect's normal weight init
     upsample:str='deconv' # decoder steps: 'deconv' (EdgeConnect's 4x4 stride-2 transposed convs) or 'nearest' (upsample + 3x3 conv)
+    down_pad:str='zero' # padding of the generators' stride-2 convs: 'zero' (EdgeConnect's) or 'reflect' (as all their other convs)
+    level:bool=False # G1 takes a calibration level l in [0,1] as a second input channel (chapter 45); False: the paper's G1
 
     def __post_init__(self):
         for f in ('width', 'd_width', 'dilation', 'n_blocks'):
@@ -38,6 +40,8 @@ class ModelConfig:
             if not isinstance(getattr(self, f), bool):
                 raise ValueError(f"ModelConfig.{f} must be True or False, got {getattr(self, f)!r}")
         if self.upsample not in UPSAMPLES: raise ValueError(f"ModelConfig.upsample must be one of {UPSAMPLES}, got {self.upsample!r}")
+        if self.down_pad not in ('zero', 'reflect'): raise ValueError(f"ModelConfig.down_pad must be 'zero' or 'reflect', got {self.down_pad!r}")
+        if not isinstance(self.level, bool): raise ValueError(f"ModelConfig.level must be True or False, got {self.level!r}")
         g = self.init_gain
         if isinstance(g, bool) or not isinstance(g, (int, float)) or not (math.isfinite(g) and g > 0):
             raise ValueError(f"ModelConfig.init_gain must be a positive finite number, got {g!r}")
@@ -70,8 +74,8 @@ class Generator(nn.Module):
         self.cfg, self.in_ch, self.out_ch, self.out_act = cfg, in_ch, out_ch, out_act
         w1, w2, w4 = cfg.widths
         self.encoder = nn.Sequential(*conv_block(in_ch, w1, 7, spectral=spectral),
-                                     *conv_block(w1, w2, 4, stride=2, spectral=spectral),
-                                     *conv_block(w2, w4, 4, stride=2, spectral=spectral))
+                                     *conv_block(w1, w2, 4, stride=2, spectral=spectral, down_pad=cfg.down_pad),
+                                     *conv_block(w2, w4, 4, stride=2, spectral=spectral, down_pad=cfg.down_pad))
         self.middle = nn.Sequential(*[ResnetBlock(w4, cfg.dilation, spectral) for _ in range(cfg.n_blocks)])
         self.decoder = nn.Sequential(*up_block(w4, w2, spectral, cfg.upsample), *up_block(w2, w1, spectral, cfg.upsample),
                                      *conv_block(w1, out_ch, 7, norm=False, act=False))
@@ -85,11 +89,37 @@ class Generator(nn.Module):
                              f"got {tuple(x.shape[-2:])}")
         return _OUT_ACTS[self.out_act](self.decoder(self.middle(self.encoder(x))))
 
+class LevelNorm(nn.Module):
+    "Instance norm whose output is scaled and shifted by a level l in [0,1]: x' = IN(x) (1 + l gamma) + l beta, per channel (FiLM)."
+    def __init__(self, ch:int):
+        super().__init__()
+        self.norm = nn.InstanceNorm2d(ch, affine=False, track_running_stats=False)
+        self.gamma, self.beta = nn.Parameter(torch.zeros(ch)), nn.Parameter(torch.zeros(ch))  # zero: l changes nothing at first
+        self.level = None  # set by G1.forward for each call
+    def forward(self, x):
+        y, l = self.norm(x), self.level
+        return y * (1 + l * self.gamma.view(1, -1, 1, 1)) + l * self.beta.view(1, -1, 1, 1)
+
 class G1(Generator):
-    "SCN generator: poorly drawn sketch S (B,1,H,W) -> calibrated sketch R (B,1,H,W) in [0,1]."
+    "SCN generator: poorly drawn sketch S (B,1,H,W) -> calibrated sketch R (B,1,H,W) in [0,1]; with `cfg.level`, also a level in [0,1]."
     def __init__(self, cfg:ModelConfig|None=None):
         cfg = cfg or ModelConfig()
         super().__init__(1, 1, cfg, 'sigmoid', cfg.g1_spectral)
+        if cfg.level:  # every instance norm becomes level-modulated
+            for m in list(self.modules()):
+                for k, c in list(m.named_children()):
+                    if isinstance(c, nn.InstanceNorm2d): setattr(m, k, LevelNorm(c.num_features))
+            self.level_norms = [m for m in self.modules() if isinstance(m, LevelNorm)]
+
+    def forward(self, x:torch.Tensor, # S (B,1,H,W)
+                level=None, # the calibration level: a number or (B,) / (B,1) tensor in [0,1]; ignored by the paper's G1
+               ) -> torch.Tensor:
+        if self.cfg.level:
+            if level is None: raise ValueError("G1: this SCN is level-conditioned (ModelConfig.level=True): pass level= in [0, 1]")
+            l = torch.as_tensor(level, dtype=x.dtype, device=x.device).reshape(-1, 1, 1, 1)
+            if l.shape[0] not in (1, x.shape[0]): raise ValueError(f"G1: {l.shape[0]} levels for a batch of {x.shape[0]}")
+            for m in self.level_norms: m.level = l
+        return super().forward(x)
 
 class G2(Generator):
     "ISN generator: calibrated sketch R (B,1,H,W) -> photo P (B,3,H,W) in [0,1]."
@@ -97,7 +127,7 @@ class G2(Generator):
         cfg = cfg or ModelConfig()
         super().__init__(1, 3, cfg, 'tanh01', cfg.g2_spectral)
 
-# %% ../nbs/11_models.ipynb #fa909b69
+# %% ../nbs/11_models.ipynb #be9e0a0d
 class PatchDiscriminator(nn.Module):
     "EdgeConnect's 70x70 PatchGAN: (B,in_ch,H,W) -> (scores (B,1,H/8-2,W/8-2), [5 feature maps])."
     def __init__(self,
@@ -122,7 +152,7 @@ class PatchDiscriminator(nn.Module):
             x = blk(x); feats.append(x)
         return (torch.sigmoid(x) if self.cfg.d_sigmoid else x), feats
 
-# %% ../nbs/11_models.ipynb #c7c7fdc3
+# %% ../nbs/11_models.ipynb #c989219c
 def make_scn(cfg:ModelConfig|None=None) -> tuple[G1, PatchDiscriminator]:
     "Stroke calibration network: (G1: S -> R, D1 on 1-channel sketches)."
     cfg = cfg or ModelConfig()
@@ -133,7 +163,7 @@ def make_isn(cfg:ModelConfig|None=None) -> tuple[G2, PatchDiscriminator]:
     cfg = cfg or ModelConfig()
     return G2(cfg), PatchDiscriminator(3, cfg)
 
-# %% ../nbs/11_models.ipynb #2609b58e
+# %% ../nbs/11_models.ipynb #c1070b33
 def architecture_table(model:nn.Module, # a Generator or PatchDiscriminator
                        size:int=256, # square input size
                       ) -> str:

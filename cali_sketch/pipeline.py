@@ -101,11 +101,12 @@ def load_generators(run, # a run folder (joint/, scn/ + isn/, last.pt or *.safet
         for k, cls in (('G1', G1), ('G2', G2)):
             if k in nets or k not in sds: continue
             mc = check_config(_model_cfg(c, f), cfg, f)
-            if info['config'] is not None and mc != info['config']:
+            if info['config'] is not None and dataclasses.replace(mc, level=False) != dataclasses.replace(info['config'], level=False):
                 raise ConfigMismatchError(f"{f}: checkpoint from another config: expected {info['config']} (as "
-                                          f"{info['sources']['G1']}), found {mc}")
+                                          f"{info['sources']['G1']}), found {mc}")  # G1's level option is G1's alone
             nets[k] = _load_into(cls(mc), sds[k], f, k)
-            info['sources'][k], info['config'] = str(f), mc
+            info['sources'][k] = str(f)
+            if info['config'] is None: info['config'] = mc
             info['size'] = info['size'] or _size_of(c)
         if len(nets) == 2: break
     missing = [k for k in ('G1', 'G2') if k not in nets]
@@ -193,6 +194,7 @@ class CaliSketch:
                  device=None, # torch device (default: CPU)
                  name:str='', # shown in figures and widgets
                  channels_last:bool|None=None, # NHWC memory (None: on CUDA only; it is slower on CPU for these nets)
+                 level:float|None=None, # a level-conditioned G1's calibration level in [0,1] (default 0.5); others: None
                 ):
         if not isinstance(size, int) or size < 8 or size % 4: raise ValueError(f"size={size!r}: must be a multiple of 4 >= 8")
         self.device = torch.device(device or 'cpu')
@@ -202,6 +204,20 @@ class CaliSketch:
         self.size, self.name = size, name
         self.calls = dict(g1=0, g2=0)
         self._cache = {}
+        self.level = self._check_level(level, 'level') if level is not None else (0.5 if self.levelled else None)
+
+    @property
+    def levelled(self) -> bool:
+        "Does this pipeline's G1 take a calibration level (`ModelConfig(level=True)`, chapter 45)?"
+        return self.g1 is not None and bool(getattr(self.g1.cfg, 'level', False))
+
+    def _check_level(self, level, what='level') -> float:
+        if not self.levelled:
+            raise ValueError(f"{what}={level!r}: this model has no calibration level (its SCN was trained without "
+                             "ModelConfig(level=True), `--level-conditioned`); drop it")
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 <= level <= 1:
+            raise ValueError(f"{what}={level!r}: must be a number in [0, 1] (0: trust the strokes, 1: fix everything)")
+        return float(level)
 
     @classmethod
     def from_run(cls, run, # run folder or weights file (see `load_generators`)
@@ -236,19 +252,21 @@ class CaliSketch:
 
 # %% ../nbs/30_pipeline.ipynb #137d0fd5
 @patch
-def _net(self:CaliSketch, which:str, x:torch.Tensor) -> torch.Tensor:
-    key = (which, _digest(x))
+def _net(self:CaliSketch, which:str, x:torch.Tensor, level=None) -> torch.Tensor:
+    key = (which, _digest(x) + ('' if level is None else f'@{level:.6g}'))
     if self._cache.get(which, (None,))[0] == key[1]: return self._cache[which][1]
     x = x.to(self.device, memory_format=torch.channels_last if self.channels_last else torch.preserve_format)
-    with torch.inference_mode(): y = (self.g1 if which == 'g1' else self.g2)(x).float().contiguous()
+    with torch.inference_mode(): y = (self.g1(x, level) if which == 'g1' else self.g2(x)).float().contiguous()
     self.calls[which] += 1
     self._cache[which] = (key[1], y)
     return y
 
 @patch
-def refine(self:CaliSketch, S:torch.Tensor) -> torch.Tensor:
-    "R = G1(S) for a batch (B,1,size,size); cached on S. A one-stage model has no G1: R is S."
-    return S if self.g1 is None else self._net('g1', S)
+def refine(self:CaliSketch, S:torch.Tensor, level:float|None=None) -> torch.Tensor:
+    "R = G1(S) for a batch (B,1,size,size) (at `level`, default `self.level`, for a level-conditioned G1); cached. One-stage: R is S."
+    if self.g1 is None: return S
+    level = self.level if level is None else self._check_level(level)
+    return self._net('g1', S, level)
 
 @patch
 def synthesise(self:CaliSketch, R:torch.Tensor) -> torch.Tensor:
@@ -272,6 +290,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
           invert:bool|None=None, # ink polarity (see `read_sketch`)
           normalize:bool=True, # re-draw with the training pen at the training size (see above); False: as it is
           centre:bool=True, # with normalize: move the ink to the middle of the frame
+          level:float|None=None, # a level-conditioned G1's calibration level (default `self.level`)
          ) -> Result:
     "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."
     batched4 = isinstance(x, torch.Tensor) and x.ndim == 4
@@ -281,7 +300,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
     if normalize: sq, geoms = [self.normalize(i, invert, centre) for i in items], [None] * len(items)
     else: sq, geoms = zip(*[to_square(read_sketch(i, invert), self.size) for i in items])
     S = torch.stack(list(sq))
-    R = self.refine(S)
+    R = self.refine(S, level)
     P = self.synthesise(R if calibrate else S)
     outs = [[t.cpu() if g is None else from_square(t.cpu(), g) for t, g in zip(v, geoms)] for v in (S, R, P)]
     if not many: return Result(*(o[0] for o in outs))

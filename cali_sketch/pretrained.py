@@ -270,6 +270,7 @@ def _infer_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-calibrate', action='store_true', help='skip G1: P = G2(S) (ablation)')
     p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
     p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the ink where it was drawn (default: centred)')
+    p.add_argument('--level', type=float, metavar='L', help='calibration level in [0,1] of a level-conditioned model (0: trust the strokes, 1: fix everything; default 0.5)')
     return p
 
 def _is_run(x:str) -> bool: return Path(x).is_dir() or Path(x).suffix in ('.pt', '.safetensors')
@@ -287,6 +288,9 @@ def infer_cli(argv:list[str]|None=None) -> int:
             pipe = CaliSketch.from_pretrained(a.weights, device=a.device, size=a.size)
             print(f"model: shipped weights {pipe.name!r}" + (' (the default)' if pipe.info.get('default') else '') + f": {pipe.info.get('what', '')}; card {pipe.info.get('card')}")
     except (OSError, ValueError, KeyError, RuntimeError) as e: err(e); return 1
+    if a.level is not None:
+        try: pipe.level = pipe._check_level(a.level, '--level')
+        except ValueError as e: err(e); return 2
     out, bad = Path(a.out), 0
     for s in sketches:
         try: res = pipe(s, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)

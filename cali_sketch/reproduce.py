@@ -254,6 +254,7 @@ def _reproduce_parser() -> argparse.ArgumentParser:
     ap.add_argument('--variants', nargs='+', default=None, choices=variants(), help='default: all')
     ap.add_argument('--model', choices=['paper', 'small'], default='paper')
     ap.add_argument('--upsample', choices=['deconv', 'nearest'], default='deconv', help="generator decoder: deconv (EdgeConnect's) or nearest (upsample + conv)")
+    ap.add_argument('--level-conditioned', action='store_true', help='G1 takes a calibration level (chapter 45), trained on sketches of every severity')
     ap.add_argument('--size', type=int, default=64, help='side of the --demo faces (default 64)')
     ap.add_argument('--backbone', default='vgg19', choices=['vgg19', 'hed-vgg16', 'random'], help='perceptual/style features (see train)')
     ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help='training sketches: human (default) or edges (the edge-pixel synthesis of chapter 03)')
@@ -289,7 +290,8 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     from cali_sketch.core import default_device
     dev = str(default_device()) if a.device == 'auto' else a.device
     data = a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size)
-    common = dict(model=ModelConfig(upsample=a.upsample) if a.model == 'paper' else ModelConfig.small(upsample=a.upsample), batch_size=a.batch_size, device=dev,
+    arch = dict(upsample=a.upsample, level=a.level_conditioned)
+    common = dict(model=ModelConfig(**arch) if a.model == 'paper' else ModelConfig.small(**arch), batch_size=a.batch_size, device=dev,
                   backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, (a.steps or 1000) // 100), ckpt_every=max(1, (a.steps or 5000) // 5),
                   precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
                   sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))

@@ -49,6 +49,8 @@ class RunConfig(TrainConfig):
     mix_p:float=0.5 # with isn_input='mix': probability that a sample's input is G1(S)
     scn_ckpt:str='' # SCN run folder or .pt (ISN with 'scn'/'mix'; joint initialisation)
     isn_ckpt:str='' # ISN run folder or .pt (joint initialisation)
+    scn_init:str='' # SCN run to start G1 and D1 from (fine-tuning; a level-conditioned G1 may start from the paper's)
+    levels:tuple=(0., 1.) # with model.level: each training sketch's severity is uniform in this range, and is G1's level
     n_samples:int=4 # rows of the sample grids
 
     def __post_init__(self):
@@ -68,7 +70,10 @@ class RunConfig(TrainConfig):
         if self.isn_input not in ISN_INPUTS: raise ValueError(f"RunConfig.isn_input={self.isn_input!r}: must be one of {ISN_INPUTS}")
         if not 0 <= self.mix_p <= 1: raise ValueError(f"RunConfig.mix_p={self.mix_p!r}: must be in [0, 1]")
         if not isinstance(self.n_samples, int) or self.n_samples < 1: raise ValueError(f"RunConfig.n_samples={self.n_samples!r}: must be an integer >= 1")
-        self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights = map(str, (self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights))
+        self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights, self.scn_init = map(str, (self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights, self.scn_init))
+        self.levels = tuple(float(x) for x in self.levels)
+        if len(self.levels) != 2 or not 0 <= self.levels[0] <= self.levels[1] <= 1:
+            raise ValueError(f"RunConfig.levels={self.levels!r}: need (lo, hi) with 0 <= lo <= hi <= 1")
 
     def gan(self) -> LSGANLoss: return LSGANLoss(self.gan_a, self.gan_b, self.gan_c)
     def sketch_cfg(self) -> HumanConfig|CorruptConfig:
@@ -101,6 +106,7 @@ def load_stage_weights(run, # run folder or .pt written by a stage
                        model_cfg:ModelConfig|None=None, # the architecture `models` were built with (checked against the run's)
                        stage:str|None=None, # the stage the run must be ('scn', 'isn', 'joint'), None: any
                        what:str='checkpoint', # name used in errors
+                       extend:bool=False, # allow a run without `model_cfg.level` (the new level parameters keep their zero start)
                       ) -> dict:
     "Load `models` from a stage's checkpoint (checking stage and architecture); return the run's config dict."
     f = run_checkpoint(run, what)
@@ -110,12 +116,15 @@ def load_stage_weights(run, # run folder or .pt written by a stage
     if stage is not None and c.get('stage') != stage: raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
     if model_cfg is not None and 'model' in c:
         theirs = asdict(ModelConfig(**c['model']))  # fields added since that run was saved take their defaults
-        diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v}
+        diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v and not (extend and k == 'level' and v)}
         if diff: raise ValueError(f"{what}: {f} was trained with another architecture: " +
                                   ', '.join(f"{k}={o!r} there, {n!r} here" for k, (n, o) in diff.items()))
     for k, m in models.items():
         if k not in sd['models']: raise KeyError(f"{what}: {f} has no weights for {k} (it has {sorted(sd['models'])})")
-        m.load_state_dict(sd['models'][k])
+        missing, unexpected = m.load_state_dict(sd['models'][k], strict=False)
+        new = [n for n in missing if extend and n.rsplit('.', 1)[-1] in ('gamma', 'beta')]  # LevelNorm parameters (chapter 11)
+        if unexpected or set(missing) - set(new):
+            raise RuntimeError(f"{what}: {f}: {k} does not fit: missing {sorted(set(missing) - set(new))[:4]}, unexpected {sorted(unexpected)[:4]}")
     return c
 
 # %% ../nbs/21_scn.ipynb #a8d75e83
@@ -147,11 +156,13 @@ class SCNStage(Stage):
     sample_titles = ['photo $I_{gt}$', 'sketch $S$', 'refined $R=G_1(S)$', 'target $E_{gt}$']
     def build(self):
         g1, d1 = make_scn(self.cfg.model)
+        if self.cfg.scn_init:  # fine-tuning (a resumed run then loads its own checkpoint over this)
+            load_stage_weights(self.cfg.scn_init, {'G1': g1, 'D1': d1}, self.cfg.model, 'scn', 'scn_init (--scn-init)', extend=True)
         return {'G1': g1}, {'D1': d1}
 
     def step(self, learn, b):
         G1, D1, c = learn.models['G1'], learn.models['D1'], self.cfg
-        with learn.autocast(): R = G1(b['sketch'])
+        with learn.autocast(): R = G1(b['sketch'], b.get('level'))
         requires_grad(D1, True)
         with learn.autocast(): d = d_losses(D1, b['gt'], R, self.gan, 'd1/')
         learn.update(total(d), 'D1')
@@ -162,5 +173,5 @@ class SCNStage(Stage):
 
     def samples(self, learn):
         b = self.sample_batch(learn)
-        R = learn.models['G1'](b['sketch'])
+        R = learn.models['G1'](b['sketch'], b.get('level'))
         return [list(r) for r in zip(b['photo'], b['sketch'], R, b['gt'])]

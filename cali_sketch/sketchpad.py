@@ -35,10 +35,14 @@ class SketchPad(W.VBox):
         self.clear_btn, self.undo_btn = W.Button(description='clear', icon='trash'), W.Button(description='undo', icon='undo')
         self.clear_btn.on_click(lambda b: self.clear()); self.undo_btn.on_click(lambda b: self.undo())
         self.calibrate.observe(lambda c: self.update(), 'value')
+        self.level = W.FloatSlider(value=self.pipe.level or 0.5, min=0, max=1, step=0.05, description='level', continuous_update=False,
+                                   tooltip='calibration level: 0 trusts your strokes, 1 fixes everything (level-conditioned models)',
+                                   layout=W.Layout(display=None if self.pipe.levelled else 'none'))
+        self.level.observe(lambda c: self.update(), 'value')
         self.status = W.HTML()
         self.pics = {k: image_widget(img_width) for k in ('R', 'P')}
         self.canvas = self._make_canvas()
-        super().__init__([W.HBox([self.clear_btn, self.undo_btn, self.pen, self.calibrate]),
+        super().__init__([W.HBox([self.clear_btn, self.undo_btn, self.pen, self.calibrate, self.level]),
                           W.HBox([_titled('your sketch S', self.canvas), _titled('R = G1(S)', self.pics['R']), _titled('P = G2(R)', self.pics['P'])]),
                           self.status])
         self.update()
@@ -114,7 +118,8 @@ class SketchPad(W.VBox):
             self.status.value = f"<span style='color:#555'>{self.error}</span>"; return
         t = time.perf_counter()
         # normalised like every real sketch; not re-centred: the pad already is the network's frame
-        try: res = self.pipe(torch.from_numpy(S), calibrate=self.calibrate.value, invert=False, centre=False)
+        try: res = self.pipe(torch.from_numpy(S), calibrate=self.calibrate.value, invert=False, centre=False,
+                             level=self.level.value if self.pipe.levelled else None)
         except Exception as e:
             self.error = str(e); self.status.value = f"<span style='color:#b00'>{e}</span>"; return
         self.R, self.P, self.error = res.R, res.P, None

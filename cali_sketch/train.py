@@ -28,7 +28,8 @@ STAGE_CLASSES = {'scn': SCNStage, 'isn': ISNStage, 'joint': JointStage}
 def _datasets(cfg:RunConfig):
     if not cfg.data: raise FileNotFoundError("no data: set data (--data PREPARED), a folder made by `cali-sketch prepare`")
     if not Path(cfg.data).is_dir(): raise FileNotFoundError(f"data: {cfg.data}: no such folder (make one with `cali-sketch prepare PHOTOS {cfg.data}`)")
-    kw = dict(corrupt=cfg.sketch_cfg(), target=cfg.target, seed=cfg.seed, size=cfg.size, val_fraction=cfg.val_fraction)
+    kw = dict(corrupt=cfg.sketch_cfg(), target=cfg.target, seed=cfg.seed, size=cfg.size, val_fraction=cfg.val_fraction,
+              levels=cfg.levels if cfg.model.level else None)  # a level-conditioned G1 learns from sketches of every severity
     if not cfg.val_fraction: return PreparedFaces(cfg.data, None, **kw), None
     tr = PreparedFaces(cfg.data, 'train', **kw)
     try: va = PreparedFaces(cfg.data, 'val', **kw)
@@ -80,6 +81,9 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--compile', action='store_true', default=None, help='torch.compile the networks')
     ap.add_argument('--device', help="'auto' (default), 'cpu', 'cuda', ...")
     ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN run (isn with --isn-input scn/mix; joint)')
+    ap.add_argument('--scn-init', metavar='RUN', help='scn: start G1 and D1 from this SCN run (fine-tuning; e.g. a --level-conditioned G1 from the paper\'s)')
+    ap.add_argument('--level-conditioned', action='store_true', default=None, help='G1 takes a calibration level in [0,1] (chapter 45); sketches of every severity in --levels')
+    ap.add_argument('--levels', type=float, nargs=2, metavar=('LO', 'HI'), help='with --level-conditioned: the training severities, uniform (default 0 1)')
     ap.add_argument('--isn-ckpt', metavar='RUN', help='trained ISN run (joint)')
     ap.add_argument('--seed', type=int)
     ap.add_argument('--workers', dest='num_workers', type=int, metavar='N', help='DataLoader worker processes (default -1: auto, 0 on small CPU machines)')
@@ -111,7 +115,11 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every',
-           'ckpt_minutes', 'log_seconds', 'minutes')
+           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels')
+
+def _arch(a) -> dict:
+    "ModelConfig overrides from the architecture flags."
+    return {**({'upsample': a.upsample} if a.upsample else {}), **({'level': True} if a.level_conditioned else {})}
 
 def train_config(a:argparse.Namespace) -> RunConfig:
     "The `RunConfig` of parsed `cali-sketch train` arguments (from the run's checkpoint with --resume)."
@@ -122,10 +130,10 @@ def train_config(a:argparse.Namespace) -> RunConfig:
         if sd is None: raise FileNotFoundError(f"--resume: {out} holds no checkpoint (last.pt or prev.pt): has this stage been started?")
         d = sd['config']
         if d['stage'] != a.stage: raise ValueError(f"--resume: {out} is a {d['stage']!r} run, not {a.stage!r}")
-        if a.model and MODELS[a.model](**({'upsample': a.upsample} if a.upsample else {})) != ModelConfig(**d['model']):
+        if a.model and MODELS[a.model](**_arch(a)) != ModelConfig(**d['model']):
             raise ValueError(f"--model {a.model}: {out} was trained with another model; a run keeps its architecture")
         cfg = RunConfig.from_dict({**d, **given, 'out': out})
-    else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**({'upsample': a.upsample} if a.upsample else {})), **given)
+    else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**_arch(a)), **given)
     for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights)):
         if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **parse_weights(flag, getattr(a, k), cls))})
     return cfg

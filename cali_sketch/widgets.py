@@ -203,10 +203,13 @@ class ScnIsnViewer(CorruptionExplorer):
             except Exception as e: self.pipe_error, pipe = f"{type(e).__name__}: {e}", None
         self.pipe = pipe
         self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False)
+        lv = pipe is not None and pipe.levelled  # a level-conditioned SCN (chapter 45): its level gets a slider
+        self.level = W.FloatSlider(value=pipe.level if lv else 0.5, min=0, max=1, step=0.05, description='level', continuous_update=False,
+                                   tooltip='calibration level: 0 trusts the strokes, 1 fixes everything', layout=W.Layout(display=None if lv else 'none'))
         self.R = self.P = None
         super().__init__(faces, **kw)
-        self.calibrate.observe(lambda c: self.update(), 'value')
-        self.children = (*self.children[:2], W.HBox([self.calibrate, W.HTML(f"<i>{pipe!r}</i>" if pipe else '')]), *self.children[2:])
+        for w in (self.calibrate, self.level): w.observe(lambda c: self.update(), 'value')
+        self.children = (*self.children[:2], W.HBox([self.calibrate, self.level, W.HTML(f"<i>{pipe!r}</i>" if pipe else '')]), *self.children[2:])
 
     def _picture_row(self):
         self.pics.update({k: image_widget(self.pics['S'].width) for k in ('R', 'P')})
@@ -220,7 +223,8 @@ class ScnIsnViewer(CorruptionExplorer):
         t0, calls0 = time.perf_counter(), dict(self.pipe.calls)
         super().update()
         if self.error: return
-        try: res = self.pipe(torch.from_numpy(self.S), calibrate=self.calibrate.value, invert=False, normalize=False)  # S is in the training pen
+        try: res = self.pipe(torch.from_numpy(self.S), calibrate=self.calibrate.value, invert=False, normalize=False,  # S is in the training pen
+                             level=self.level.value if self.pipe.levelled else None)
         except Exception as e:
             self.R = self.P = None
             for k in ('R', 'P'): self.pics[k].value = blank_png()
@@ -239,7 +243,7 @@ def scn_isn_viewer(pipe, faces=None, **kw) -> ScnIsnViewer:
     "One-line S -> R -> P viewer (see `ScnIsnViewer`)."
     return ScnIsnViewer(pipe, faces, **kw)
 
-# %% ../nbs/31_widgets.ipynb #6e1d4c6f
+# %% ../nbs/31_widgets.ipynb #6ec822bb
 def _psnr(p:torch.Tensor, t:torch.Tensor) -> float:
     mse = float(((p - t) ** 2).mean()); return 10 * math.log10(1 / max(mse, 1e-10))
 

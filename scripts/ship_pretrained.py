@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Ship trained runs as the repository's pretrained weights (weights/): the five variants of a `cali-sketch reproduce`
+run, and optionally a longer-trained model as the default. Each gets fp16 weights, a model card with its val metrics
+(from the reproduce run's results.json, or evaluated here) and a figure on the real freehand sketches made from the
+shipped (fp16) file itself.
+
+    python scripts/ship_pretrained.py --repro runs/human-repro --prefix small- \
+        --extra small-full-long=runs/human-12k --default small-full-long --val data/celeba_val128 --n 300 --out weights
+
+Re-running replaces the entries it writes and keeps the others.
+"""
+import argparse, json, os, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def figure(name, out, sketches):
+    "Per real sketch: the drawing, S as the network sees it, R and P of the shipped model `name` (read from `out`)."
+    from PIL import Image
+    from cali_sketch.core import show_grid, fig_to_png
+    from cali_sketch.pipeline import CaliSketch
+    os.environ['CALI_SKETCH_WEIGHTS'] = str(out)
+    p = CaliSketch.from_pretrained(name)
+    rows = []
+    for s in sketches:
+        r = p(s)
+        rows.append([Image.open(s).convert('RGB').resize((128, 128), Image.Resampling.BOX), r.S, r.R, r.P])
+    titles = ['drawing', 'S (normalised)', 'R' if p.g1 is not None else 'R (none: G2 sees S)', 'P']
+    return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} (shipped fp16 weights) on five real freehand sketches'), dpi=60)
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--repro', help='a `cali-sketch reproduce` results folder (results.json, one folder per variant)')
+    ap.add_argument('--prefix', default='small-', help='name prefix of the variants (default small-)')
+    ap.add_argument('--extra', action='append', default=[], metavar='NAME=RUN', help='another trained run to ship (repeat)')
+    ap.add_argument('--default', help='the name to make the default')
+    ap.add_argument('--val', help='prepared val folder, to evaluate --extra runs for their cards')
+    ap.add_argument('--n', type=int, default=300, help='val faces for those evaluations (default 300)')
+    ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'))
+    ap.add_argument('--out', default=str(ROOT/'weights'))
+    ap.add_argument('--cmd', action='append', default=[], metavar='NAME=COMMAND', help="a command that trained NAME (or 'repro=' for the variants), for its card (repeat)")
+    a = ap.parse_args(argv)
+    from cali_sketch.pretrained import ship_weights
+    from cali_sketch.evaluate import evaluate_run
+    out, sketches = Path(a.out), sorted(Path(a.sketches).glob('*.png'))
+    cmds = {}
+    for c in a.cmd: k, v = c.split('=', 1); cmds.setdefault(k, []).append(v)
+    todo = []  # (name, run, evaluation, what, notes)
+    cpu = ("CPU-sized: 16-channel networks with 2 residual blocks trained for minutes on two CPU cores, at 128 px. "
+           "P is a blurred face with the sketch's layout (hair, outline, where the features are), not a photo: "
+           "photo quality needs the paper-size networks and a GPU.")
+    if a.repro:
+        doc = json.loads((Path(a.repro)/'results.json').read_text())
+        budget = f"{doc['minutes']:g} minutes of training for the five variants together" if doc.get('minutes') else f"{doc['steps']} steps per variant"
+        for v, what in doc['variants'].items():
+            todo.append((a.prefix + v, Path(a.repro)/v, doc['runs'][v], f"`{v}` of the ablation table ({what}); {budget}",
+                         [cpu, f"One row of the ablation table in results/ (`cali-sketch reproduce --out {a.repro}`): compare it with the other "
+                               f"{a.prefix}* models, which had the same budget, not with the paper."]))
+    for e in a.extra:
+        name, run = e.split('=', 1)
+        ev = None
+        if a.val:
+            print(f"evaluating {run} on {a.n} val faces", flush=True)
+            ev = evaluate_run(run, a.val, n=a.n, split=None, progress=False)
+        todo.append((name, Path(run), ev, f"the full model with a longer SCN stage ({run})", [cpu]))
+    for name, run, ev, what, notes in todo:
+        made = cmds.get("repro" if a.repro and run.parent == Path(a.repro) else name, [])
+        ship_weights(run, name, out, what=what, default=name == a.default, evaluation=ev, notes=notes, commands=made)
+        fig = out/f'.{name}.fig.png'
+        fig.write_bytes(figure(name, out, sketches))
+        e = ship_weights(run, name, out, what=what, default=name == a.default, evaluation=ev, notes=notes, figure=fig,
+                         figure_caption="Left to right: the drawing (box-resized), S (what `cali-sketch infer` feeds the networks after "
+                                        "normalisation), R and P from the shipped fp16 weights.",
+                         commands=made)
+        fig.unlink()
+        print(f"shipped {name}: {e['bytes'] / 1e6:.2f} MB, fp16 error P max {e['fp16_diff']['P']['max']:.2g}", flush=True)
+    total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
+    print(f"{out}: {total / 1e6:.1f} MB in all (limit 25 MB)")
+    if total > 25e6: sys.exit("over the 25 MB the repository allows weights")
+
+if __name__ == '__main__': main()
