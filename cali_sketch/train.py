@@ -71,6 +71,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--size', type=int, help='expected side of the prepared faces (checked)')
     ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos)')
     ap.add_argument('--upsample', choices=['deconv', 'nearest'], help="generator decoder: deconv (default, EdgeConnect's transposed convs) or nearest (upsample + conv: no checkerboard)")
+    ap.add_argument('--down-pad', choices=['zero', 'reflect'], help="padding of the generators' stride-2 convs: zero (default, EdgeConnect's) or reflect (chapter 11, the corner blob)")
     ap.add_argument('--backbone', choices=list(BACKBONES), help='perceptual/style features: vgg19 (default, ImageNet weights needed), hed-vgg16 or random (announced substitutes)')
     ap.add_argument('--vgg19-weights', metavar='PATH', help="torchvision's vgg19-dcbb9e9d.pth (default: the torch hub cache)")
     ap.add_argument('--sketch', choices=list(SKETCH_STYLES), help="training sketches S: human (default: human-like strokes, chapter 05) or edges (edge-pixel corruption, chapter 03)")
@@ -119,7 +120,8 @@ _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', '
 
 def _arch(a) -> dict:
     "ModelConfig overrides from the architecture flags."
-    return {**({'upsample': a.upsample} if a.upsample else {}), **({'level': True} if a.level_conditioned else {})}
+    return {**({'upsample': a.upsample} if a.upsample else {}), **({'down_pad': a.down_pad} if a.down_pad else {}),
+            **({'level': True} if a.level_conditioned else {})}
 
 def train_config(a:argparse.Namespace) -> RunConfig:
     "The `RunConfig` of parsed `cali-sketch train` arguments (from the run's checkpoint with --resume)."

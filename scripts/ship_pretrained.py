@@ -28,6 +28,42 @@ def figure(name, out, sketches):
     titles = ['drawing', 'S (normalised)', 'R' if p.g1 is not None else 'R (none: G2 sees S)', 'P']
     return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} (shipped fp16 weights) on five real freehand sketches'), dpi=60)
 
+def write_readme(out):
+    "weights/README.md: what is shipped, from index.json."
+    from cali_sketch.pretrained import read_index, LICENCE
+    doc = read_index(out)
+    f = lambda v, spec: '–' if v is None else format(v, spec)
+    rows = ['| model | what | MB | edge-F1 of R @0.5 (S) | Chamfer of R @0.5 (S) | PSNR of P @0.5 | FD-HEDVGG16 @0.5 |', '|---|---|---:|---|---|---:|---:|']
+    for n, e in doc['weights'].items():
+        v = e.get('val', {}).get('0.5', {}); R, S, P = v.get('R', {}), v.get('S', {}), v.get('P', {})
+        rows.append(f"| [{n}]({e['card']}){' (default)' if n == doc['default'] else ''} | {e['what']} | {e['bytes'] / 1e6:.2f} | "
+                    f"{f(R.get('edge-F1@2px'), '.3f')} ({f(S.get('edge-F1@2px'), '.3f')}) | {f(R.get('chamfer'), '.2f')} ({f(S.get('chamfer'), '.2f')}) | "
+                    f"{f(P.get('PSNR'), '.2f')} | {f(P.get('FD-HEDVGG16'), '.0f')} |")
+    total = sum(e['bytes'] for e in doc['weights'].values())
+    text = f"""# Pretrained weights
+
+Small Cali-Sketch models trained on this project's 2-core CPU machine, shipped so that a fresh clone has something
+real to try: `cali-sketch infer SKETCH... --out OUT` uses the default, `cali-sketch weights` lists them,
+`CaliSketch.from_pretrained(NAME)` loads one (chapter 33). Each has a model card (linked) with its training facts,
+its metrics on the val faces at three sketch severities, and a figure on the five real freehand sketches of
+`tests/data/freehand`.
+
+**These are CPU-sized models** (16 channels, 2 residual blocks, 128 px, minutes of training), not the paper's
+networks: R is a usable calibrated sketch, P a blurred face with the sketch's layout. {total / 1e6:.1f} MB in all, fp16.
+
+{chr(10).join(rows)}
+
+Metrics on the val faces as in chapter 42 (human-like sketches of severity 0.5; edge scores of R against the clean
+target E_gt, S's own in brackets; FD-HEDVGG16 is a Fréchet distance on HED VGG-16 features, not FID, biased at this
+sample size: compare within the table).
+
+**Licence.** {LICENCE}
+
+Made by `scripts/ship_pretrained.py` (see each card for the training commands); the files are fp16 safetensors whose
+SHA-256 `index.json` records and `CaliSketch.from_pretrained` checks.
+"""
+    (Path(out)/'README.md').write_text(text)
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--repro', help='a `cali-sketch reproduce` results folder (results.json, one folder per variant)')
@@ -74,6 +110,7 @@ def main(argv=None):
                          commands=made)
         fig.unlink()
         print(f"shipped {name}: {e['bytes'] / 1e6:.2f} MB, fp16 error P max {e['fp16_diff']['P']['max']:.2g}", flush=True)
+    write_readme(out)
     total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
     print(f"{out}: {total / 1e6:.1f} MB in all (limit 25 MB)")
     if total > 25e6: sys.exit("over the 25 MB the repository allows weights")
