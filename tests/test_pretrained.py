@@ -1,0 +1,39 @@
+"""The weights shipped in `weights/` as a user meets them on a fresh clone: `cali-sketch infer` with no run uses and
+names the default, `cali-sketch weights` lists them, every file is what its index says, and they fit the repository."""
+import json, hashlib, os
+from pathlib import Path
+import pytest
+from _cli import run_cli as run
+
+ROOT = Path(__file__).resolve().parents[1]
+W = ROOT/'weights'
+FREEHAND = sorted((ROOT/'tests'/'data'/'freehand').glob('*.png'))
+pytestmark = pytest.mark.skipif(not (W/'index.json').exists(), reason='no weights/index.json in this checkout')
+
+def test_index_files_and_cards():
+    doc = json.loads((W/'index.json').read_text())
+    assert doc['default'] in doc['weights']
+    total = sum(p.stat().st_size for p in W.iterdir() if p.is_file())
+    assert total <= 25e6, f"weights/ holds {total / 1e6:.1f} MB, more than the 25 MB allowed"
+    for n, e in doc['weights'].items():
+        f = W/e['file']
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == e['sha256'], n
+        card = (W/e['card']).read_text()
+        assert 'non-commercial research use only' in card and f"from_pretrained('{n}')" in card, n
+        assert e['dtype'] == 'float16' and e['fp16_diff']['P']['max'] < 0.1, n
+        if e.get('figure'): assert (W/e['figure']).exists(), n
+
+def test_infer_without_a_run_uses_the_default(tmp_path):
+    r = run('infer', *FREEHAND, '--out', tmp_path/'out', tmp=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    default = json.loads((W/'index.json').read_text())['default']
+    assert r.stdout.startswith(f"model: shipped weights '{default}' (the default)"), r.stdout[:300]
+    for p in FREEHAND:
+        for k in 'SRP': assert (tmp_path/'out'/f'{p.stem}_{k}.png').stat().st_size > 0
+
+def test_weights_lists_them(tmp_path):
+    r = run('weights', tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((W/'index.json').read_text())
+    for n in doc['weights']: assert f"| {n} |" in r.stdout, n
+    assert f"| * | {doc['default']} |" in r.stdout
