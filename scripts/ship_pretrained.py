@@ -44,7 +44,7 @@ def write_readme(out):
 
 Small Cali-Sketch models trained on this project's 2-core CPU machine, shipped so that a fresh clone has something
 real to try: `cali-sketch infer SKETCH... --out OUT` uses the default, `cali-sketch weights` lists them,
-`CaliSketch.from_pretrained(NAME)` loads one (chapter 33). Each has a model card (linked) with its training facts,
+`CaliSketch.from_pretrained(NAME)` loads one (chapter 31). Each has a model card (linked) with its training facts,
 its metrics on the val faces at three sketch severities, and a figure on the five real freehand sketches of
 `tests/data/freehand`.
 
