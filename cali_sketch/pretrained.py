@@ -115,13 +115,13 @@ def _stage_facts(ckpt:Path, seen=None) -> list[dict]:
 
 def _load_run(run:Path) -> tuple[dict, ModelConfig, int, list]:
     "({'G1': g1, 'G2': g2} or {'G2': g2}, ModelConfig, size, training facts) of a trained run."
-    from cali_sketch.evaluate import _run_size, _manifest_size
+    from cali_sketch.pipeline import _size_of  # a run's face size: its config, else its data's manifest
     meta = json.loads((run/'variant.json').read_text()) if run.is_dir() and (run/'variant.json').is_file() else {}
     if meta.get('g2_input') == 'sketch':  # a one-stage model: G2 alone, trained on S
         f = Path(meta['stages']['isn'])/'last.pt'
         sd = torch.load(f, map_location='cpu', weights_only=True); mc = _model_cfg(sd['config'], f)
         g2 = G2(mc); g2.load_state_dict(sd['models']['G2'])
-        return {'G2': g2}, mc, sd['config'].get('size') or _manifest_size(sd['config'].get('data')) or 128, _stage_facts(f)
+        return {'G2': g2}, mc, _size_of(sd['config']) or 128, _stage_facts(f)
     g1, g2, info = load_generators(run)
     facts, seen = [], set()
     for k in ('G1', 'G2'): facts += _stage_facts(Path(info['sources'][k]), seen)
