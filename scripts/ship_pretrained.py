@@ -26,7 +26,7 @@ def figure(name, out, sketches):
         r = p(s)
         rows.append([Image.open(s).convert('RGB').resize((128, 128), Image.Resampling.BOX), r.S, r.R, r.P])
     titles = ['drawing', 'S (normalised)', 'R' if p.g1 is not None else 'R (none: G2 sees S)', 'P']
-    return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} (shipped fp16 weights) on five real freehand sketches'), dpi=60)
+    return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} (fp16) on real sketches'), dpi=60)
 
 def write_readme(out):
     "weights/README.md: what is shipped, from index.json."
