@@ -19,6 +19,7 @@ def main(argv=None):
     ap.add_argument('--g2', required=True, help='a shipped model name or a run folder: its G2 paints P')
     ap.add_argument('--n', type=int, default=150); ap.add_argument('--out', required=True)
     ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'))
+    ap.add_argument('--reuse', action='store_true', help='keep an existing sweep.json (redo the figure and the table only)')
     a = ap.parse_args(argv)
     import torch
     from cali_sketch.core import fig_to_png, atomic_write
@@ -27,7 +28,8 @@ def main(argv=None):
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     g1 = load_g1(a.scn)
     sd = torch.load(Path(a.scn)/'last.pt', map_location='cpu', weights_only=True)
-    sweep = level_sweep(g1, a.val, n=a.n)
+    if a.reuse and (out/'sweep.json').exists(): sweep = json.loads((out/'sweep.json').read_text())
+    else: sweep = level_sweep(g1, a.val, n=a.n)
     sweep['scn'] = dict(run=a.scn, steps=sd['step'], minutes=round(sd.get('elapsed', 0) / 60, 1), levels=sd['config']['levels'],
                         scn_init=sd['config']['scn_init'])
     with atomic_write(out/'sweep.json', 'w') as f: json.dump(sweep, f, indent=1)

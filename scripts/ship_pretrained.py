@@ -91,7 +91,8 @@ def main(argv=None):
         for v, what in doc['variants'].items():
             todo.append((a.prefix + v, Path(a.repro)/v, doc['runs'][v], f"`{v}` of the ablation table ({what}); {budget}",
                          [cpu, f"One row of the ablation table in results/ (`cali-sketch reproduce --out {a.repro}`): compare it with the other "
-                               f"{a.prefix}* models, which had the same budget, not with the paper."]))
+                               f"{a.prefix}* models, which had the same budget, not with the paper. The steps each stage reached are in the table above; "
+                               f"results/celeba128-cpu-human/README.md says why they differ between variants (the VGG terms' cost, shared cores)."]))
     for e in a.extra:
         name, run = e.split('=', 1)
         ev = None
