@@ -74,6 +74,8 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=300, help='val faces for those evaluations (default 300)')
     ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'))
     ap.add_argument('--out', default=str(ROOT/'weights'))
+    ap.add_argument('--what', action='append', default=[], metavar='NAME=TEXT', help='the one-line description of an --extra model (repeat)')
+    ap.add_argument('--note', action='append', default=[], metavar='NAME=TEXT', help='a line for the card of NAME (repeat)')
     ap.add_argument('--cmd', action='append', default=[], metavar='NAME=COMMAND', help="a command that trained NAME (or 'repro=' for the variants), for its card (repeat)")
     a = ap.parse_args(argv)
     from cali_sketch.pretrained import ship_weights
@@ -81,6 +83,9 @@ def main(argv=None):
     out, sketches = Path(a.out), sorted(Path(a.sketches).glob('*.png'))
     cmds = {}
     for c in a.cmd: k, v = c.split('=', 1); cmds.setdefault(k, []).append(v)
+    whats = dict(w.split('=', 1) for w in a.what)
+    extra_notes = {}
+    for c in a.note: k, v = c.split('=', 1); extra_notes.setdefault(k, []).append(v)
     todo = []  # (name, run, evaluation, what, notes)
     cpu = ("CPU-sized: 16-channel networks with 2 residual blocks trained for minutes on two CPU cores, at 128 px. "
            "P is a blurred face with the sketch's layout (hair, outline, where the features are), not a photo: "
@@ -99,8 +104,9 @@ def main(argv=None):
         if a.val:
             print(f"evaluating {run} on {a.n} val faces", flush=True)
             ev = evaluate_run(run, a.val, n=a.n, split=None, progress=False)
-        todo.append((name, Path(run), ev, f"the full model with a longer SCN stage ({run})", [cpu]))
+        todo.append((name, Path(run), ev, whats.get(name, f"trained run {run}"), [cpu]))
     for name, run, ev, what, notes in todo:
+        notes = notes + extra_notes.get(name, [])
         made = cmds.get("repro" if a.repro and run.parent == Path(a.repro) else name, [])
         ship_weights(run, name, out, what=what, default=name == a.default, evaluation=ev, notes=notes, commands=made)
         fig = out/f'.{name}.fig.png'
