@@ -87,17 +87,23 @@ def main(argv=None):
     a = ap.parse_args(argv)
     from cali_sketch.pipeline import CaliSketch
     from cali_sketch.evaluate import eval_faces
-    from cali_sketch.models import G2
-    pipe = CaliSketch.from_run(a.model) if Path(a.model).exists() else CaliSketch.from_pretrained(a.model)
+    from cali_sketch.models import G2, ModelConfig
     ds = eval_faces(a.val, a.severity, None)
     b = default_collate([ds[i] for i in range(min(a.n, len(ds)))])
-    R = pipe.refine(b['sketch']) if pipe.g1 is not None else b['sketch']
-    g2 = pipe.g2.eval()
+    f = Path(a.model)/'last.pt'
+    sd = torch.load(f, map_location='cpu', weights_only=True) if f.is_file() else None
+    if sd is not None and set(sd['models']) == {'G2', 'D2'}:  # an ISN run: G2 alone, fed what it was trained on (E_gt)
+        g2 = G2(ModelConfig(**sd['config']['model'])); g2.load_state_dict(sd['models']['G2']); g2.eval()
+        R, name = b['gt'], f"{Path(a.model).parent.name}/{Path(a.model).name} (ISN run, G2 fed E_gt)"
+    else:
+        pipe = CaliSketch.from_run(a.model) if Path(a.model).exists() else CaliSketch.from_pretrained(a.model)
+        R = pipe.refine(b['sketch']) if pipe.g1 is not None else b['sketch']
+        g2, name = pipe.g2.eval(), pipe.name
     zero = measure(g2, R, b['photo'])
     refl = measure(reflect_copy(g2), R, b['photo']) if g2.cfg.down_pad == 'zero' else None
-    doc = {'model': pipe.name, 'n': len(R), 'severity': a.severity, 'down_pad': g2.cfg.down_pad,
+    doc = {'model': name, 'n': len(R), 'severity': a.severity, 'down_pad': g2.cfg.down_pad,
            'regions': zero, 'regions_same_weights_reflect_pad': refl, 'droplets': droplets(g2, R)}
-    print(f"{pipe.name}: {len(R)} val faces, sketches at severity {a.severity}; luminance in [0,1]")
+    print(f"{name}: {len(R)} val faces, sketches at severity {a.severity}; luminance in [0,1]")
     print(f"| region (16x16) | P - photo | inputs turned 180° | same weights, stride-2 convs reflect-padded | turned |\n|---|---:|---:|---:|---:|")
     for k in zero:
         r = f"{refl[k]['as_is']:+.3f} | {refl[k]['turned']:+.3f}" if refl else '– | –'

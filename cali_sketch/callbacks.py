@@ -125,9 +125,11 @@ class SampleGridCB(Callback):
 class ProgressCB(Callback):
     "Progress with the latest losses: fastprogress bars when a person watches (`plot=True`: live loss plot), plain log lines every `log_seconds` otherwise."
     order, main_only = 70, True
-    def __init__(self, plot:bool=False): self.plot = plot
+    def __init__(self, plot:bool=False, # live loss plot (bars only)
+                 live:bool|None=None): # None: bars when a person watches (`core.interactive`), False: log lines always
+        self.plot, self.want_live = plot, live
     def before_fit(self, learn):
-        self.live, self.hist = interactive(), {}
+        self.live, self.hist = interactive() if self.want_live is None else self.want_live, {}
         self.t0 = self.last = time.monotonic(); self.step0 = learn.step
         self.mbar = None
         if self.live and learn.total_steps is not None:  # a run ended by the clock alone has no count of epochs to show
