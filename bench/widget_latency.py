@@ -57,7 +57,11 @@ def main(argv=None):
                 new_s = [timed(lambda: setattr(v.seed, 'value', v.seed.value + 1)) for _ in range(a.repeats)]
                 g2 = [timed(lambda: setattr(v.calibrate, 'value', not v.calibrate.value)) for _ in range(a.repeats)]
                 pipe(drawn[0]); dr = [timed(lambda k=k: pipe(drawn[(k + 1) % len(drawn)])) for k in range(a.repeats)]
-                vl = scn_isn_viewer(CaliSketch.random(dataclasses.replace(cfg, level=True), size=size, device=dev), {'face': face})
+                lp = CaliSketch.random(dataclasses.replace(cfg, level=True), size=size, device=dev)
+                with torch.no_grad():  # untrained level parameters are zero: R would not change and G2 would be cached
+                    for mm in lp.g1.modules():
+                        if hasattr(mm, 'gamma'): mm.gamma.normal_(0, 0.5); mm.beta.normal_(0, 0.5)
+                vl = scn_isn_viewer(lp, {'face': face})
                 vl.level.value = 0.4; lv = [timed(lambda k=k: setattr(vl.level, 'value', 0.25 + 0.05 * (k % 10))) for k in range(a.repeats)]
                 g1r, g2r = G1(cfg).eval().to(dev), G2(cfg).eval().to(dev)
                 x = torch.from_numpy(v.S)[None, None].to(dev)
