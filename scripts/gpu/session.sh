@@ -32,7 +32,7 @@ case $phase in
 pack)
   mkdir -p "$D/gpu" .whl/py
   python3 -m pip download -q --no-deps -d .whl/py fastcore fastprogress safetensors || exit 1
-  python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" --n ${N_TRAIN:-3200} --quality 75 --subsampling 2 || exit 1
+  python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" --n ${N_TRAIN:-1800} --quality 75 --subsampling 2 || exit 1
   python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} || exit 1
   python3 -c "from cali_sketch.edges import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
   python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --fp16 || exit 1
