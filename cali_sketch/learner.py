@@ -19,6 +19,7 @@ from .core import atomic_write, torch_save, show_grid, fig_to_png, seed_everythi
 from .callbacks import *
 from .callbacks import _rng_state, _set_rng_state, _read_rows
 from .parallel import *
+from .parallel import _worker_init
 
 # %% auto #0
 __all__ = ['STAGES', 'TrainConfig', 'Learner', 'TrainingInterrupted', 'CheckpointError', 'resume_checkpoint', 'last_checkpoint',

@@ -238,6 +238,13 @@ class CaliSketch:
         return cls.from_run(path, cfg, device, size)
 
     @classmethod
+    def from_pretrained(cls, name:str|None=None, # a shipped model (`cali-sketch weights`; None: the default)
+                        device=None, size:int|None=None) -> CaliSketch:
+        "A pretrained model shipped in `weights/` by name: a door to chapter 31, whose module it loads on first use."
+        from importlib import import_module  # by name: the weights registry is a later chapter's, and lighter imports stay light
+        return import_module('cali_sketch.pretrained').load_pretrained(cls, name, device, size)
+
+    @classmethod
     def random(cls, cfg:ModelConfig|None=None, size:int=128, seed:int=0, device=None) -> CaliSketch:
         "Untrained networks (for tests, timing and wiring up front-ends before training)."
         cfg = cfg or ModelConfig.small(); seed_everything(seed)

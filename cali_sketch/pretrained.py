@@ -18,7 +18,8 @@ from .strokes import draw_strokes
 
 # %% auto #0
 __all__ = ['WEIGHTS_ENV', 'INDEX_FORMAT', 'LICENCE', 'weights_dirs', 'read_index', 'available_weights', 'default_weights',
-           'weights_path', 'probe_sketches', 'write_card', 'ship_weights', 'weights_cli', 'infer_cli']
+           'weights_path', 'probe_sketches', 'write_card', 'ship_weights', 'load_pretrained', 'weights_cli',
+           'infer_cli']
 
 # %% ../nbs/31_pretrained.ipynb #40aba0b8
 WEIGHTS_ENV = 'CALI_SKETCH_WEIGHTS'
@@ -219,10 +220,9 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
     return entry
 
 # %% ../nbs/31_pretrained.ipynb #279ca1b6
-@patch(cls_method=True)
-def from_pretrained(cls:CaliSketch, name:str|None=None, # a shipped model (None: the default; see `available_weights`)
+def load_pretrained(cls, name:str|None=None, # a shipped model (None: the default; see `available_weights`)
                     device=None, size:int|None=None) -> CaliSketch:
-    "A shipped model by name, ready for inference; `info` holds its index entry."
+    "A shipped model by name as a `cls` (`CaliSketch`) pipeline, ready for inference; `info` holds its index entry."
     from cali_sketch.learner import load_exported
     f = weights_path(name)
     sds, c = load_exported(f)

@@ -42,7 +42,7 @@ class SketchPad(W.VBox):
         self.status = W.HTML()
         self.pics = {k: image_widget(img_width) for k in ('R', 'P')}
         self.canvas = self._make_canvas()
-        super().__init__([W.HBox([self.clear_btn, self.undo_btn, self.pen, self.calibrate, self.level]),
+        super().__init__([W.HBox([self.clear_btn, self.undo_btn, self.pen, self.calibrate] + ([self.level] if self.pipe.levelled else [])),
                           W.HBox([_titled('your sketch S', self.canvas), _titled('R = G1(S)', self.pics['R']), _titled('P = G2(R)', self.pics['P'])]),
                           self.status])
         self.update()

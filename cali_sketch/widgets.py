@@ -209,7 +209,8 @@ class ScnIsnViewer(CorruptionExplorer):
         self.R = self.P = None
         super().__init__(faces, **kw)
         for w in (self.calibrate, self.level): w.observe(lambda c: self.update(), 'value')
-        self.children = (*self.children[:2], W.HBox([self.calibrate, self.level, W.HTML(f"<i>{pipe!r}</i>" if pipe else '')]), *self.children[2:])
+        ctl = [self.calibrate] + ([self.level] if lv else [])  # no hidden widgets: the page shows what there is
+        self.children = (*self.children[:2], W.HBox(ctl + [W.HTML(f"<i>{pipe!r}</i>" if pipe else '')]), *self.children[2:])
 
     def _picture_row(self):
         self.pics.update({k: image_widget(self.pics['S'].width) for k in ('R', 'P')})
