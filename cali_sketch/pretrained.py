@@ -229,7 +229,7 @@ def load_pretrained(cls, name:str|None=None, # a shipped model (None: the defaul
     mc = _model_cfg(c, f)
     nets = {k: (G1 if k == 'G1' else G2)(mc) for k in sds}
     for k, m in nets.items(): m.load_state_dict({n: t.float() for n, t in sds[k].items()})
-    e = available_weights()[c.get('name') or f.stem] if (c.get('name') or f.stem) in available_weights() else {}
+    e = available_weights().get(c.get('name') or f.stem, {})
     p = cls(nets.get('G1'), nets['G2'], size or c.get('size') or 128, device, name=c.get('name') or f.stem)
     p.info = {**e, 'sources': {k: str(f) for k in nets}, 'config': mc, 'size': p.size}
     return p
