@@ -64,7 +64,7 @@ def _torch_ckpt(f:Path) -> dict:
     return sd
 
 def _exported(f:Path) -> tuple[dict, dict]:
-    from cali_sketch.learner import load_exported
+    from cali_sketch.checkpoint import load_exported
     return load_exported(f)
 
 def _candidates(run:Path) -> list[Path]:
@@ -230,7 +230,7 @@ class CaliSketch:
         p.info = info; return p
 
     @classmethod
-    def from_exported(cls, path, # .safetensors written by `learner.export_weights` with G1 and G2
+    def from_exported(cls, path, # .safetensors written by `checkpoint.export_weights` with G1 and G2
                       cfg:ModelConfig|None=None, device=None, size:int|None=None) -> CaliSketch:
         "Load G1 and G2 from an exported weights file."
         path = Path(path)

@@ -97,7 +97,7 @@ def probe_sketches(size:int, n:int=4, seed:int=0) -> torch.Tensor:
 
 def _stage_facts(ckpt:Path, seen=None) -> list[dict]:
     "Facts of the stage saved in `ckpt` and of the runs it started from (scn_ckpt / isn_ckpt), earliest first."
-    from cali_sketch.learner import last_checkpoint
+    from cali_sketch.checkpoint import last_checkpoint
     seen = set() if seen is None else seen
     if not ckpt.is_file() or ckpt.suffix != '.pt' or ckpt.resolve() in seen: return []
     seen.add(ckpt.resolve())
@@ -191,7 +191,7 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
                  commands:list|tuple=(), # the commands that trained it, for the card
                 ) -> dict:
     "Write `run`'s generators as fp16 `out/NAME.safetensors`, its card and figure, and its entry in `out/index.json`; returns the entry."
-    from cali_sketch.learner import export_weights, load_exported
+    from cali_sketch.checkpoint import export_weights, load_exported
     if not name or not all(ch.isalnum() or ch in '-_.' for ch in name) or name[0] == '.':
         raise ValueError(f"name={name!r}: use letters, digits, '-', '_' and '.' (not first)")
     run, out = Path(run), Path(out)
@@ -223,7 +223,7 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
 def load_pretrained(cls, name:str|None=None, # a shipped model (None: the default; see `available_weights`)
                     device=None, size:int|None=None) -> CaliSketch:
     "A shipped model by name as a `cls` (`CaliSketch`) pipeline, ready for inference; `info` holds its index entry."
-    from cali_sketch.learner import load_exported
+    from cali_sketch.checkpoint import load_exported
     f = weights_path(name)
     sds, c = load_exported(f)
     mc = _model_cfg(c, f)

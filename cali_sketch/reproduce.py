@@ -117,12 +117,12 @@ def missing_train_flags() -> list[str]:
 
 # %% ../nbs/43_reproduce.ipynb #8182b3e8
 def _steps_done(run) -> int:
-    from cali_sketch.learner import last_checkpoint
+    from cali_sketch.checkpoint import last_checkpoint
     sd = last_checkpoint(run); return sd['step'] if sd else 0
 
 def _finished(c:RunConfig) -> bool:
     "Has the run in `c.out` reached `c.steps` or spent `c.minutes`?"
-    from cali_sketch.learner import last_checkpoint
+    from cali_sketch.checkpoint import last_checkpoint
     sd = last_checkpoint(c.out)
     if not sd: return False
     return bool((c.steps and sd['step'] >= c.steps) or (c.minutes and sd.get('elapsed', 0.) >= 60 * c.minutes))
@@ -144,7 +144,7 @@ def train_variant(variant:str, # a name from `variants()`
     for s, c in cfgs.items():
         if _finished(c): continue
         if _steps_done(c.out):
-            from cali_sketch.learner import last_checkpoint
+            from cali_sketch.checkpoint import last_checkpoint
             c = dataclasses.replace(RunConfig.from_dict(last_checkpoint(c.out)['config']), steps=c.steps, minutes=c.minutes)
         run_stage(c, resume='auto', progress=progress)
     meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps, 'minutes': minutes,
