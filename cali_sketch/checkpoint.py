@@ -46,7 +46,7 @@ def last_checkpoint(out) -> dict|None:
     return torch.load(p, map_location='cpu', weights_only=True)
 
 # %% ../nbs/16_checkpoint.ipynb #274ad148
-def export_weights(models:dict, # name -> module, e.g. {'G1': g1, 'G2': g2}
+def export_weights(models:dict, # name -> module (or a state dict, e.g. `quantize.quantize_int8`'s), e.g. {'G1': g1, 'G2': g2}
                    cfg, # the config that rebuilds them (a dataclass or a dict), e.g. models.ModelConfig
                    path) -> Path: # a .safetensors file; the config goes to the .json beside it
     "Write the models' weights (unwrapped from DDP) as one safetensors file plus a JSON config beside it, atomically."
@@ -56,7 +56,8 @@ def export_weights(models:dict, # name -> module, e.g. {'G1': g1, 'G2': g2}
     if bad := [k for k in models if '.' in k]: raise ValueError(f"model names may not contain '.': {bad}")
     c = cfg.to_dict() if hasattr(cfg, 'to_dict') else asdict(cfg) if dataclasses.is_dataclass(cfg) else dict(cfg)
     meta = dict(format='cali-sketch-weights/1', models=list(models), config_type=type(cfg).__name__, config=c)
-    sd = {f'{k}.{n}': t.detach().cpu().contiguous().clone() for k, m in models.items() for n, t in unwrap(m).state_dict().items()}
+    sds = {k: m if isinstance(m, dict) else unwrap(m).state_dict() for k, m in models.items()}
+    sd = {f'{k}.{n}': t.detach().cpu().contiguous().clone() for k, d in sds.items() for n, t in d.items()}
     with atomic_write(path) as f: f.write(save(sd, metadata={k: json.dumps(v) for k, v in meta.items()}))
     with atomic_write(path.with_suffix('.json'), 'w') as f: json.dump(meta, f, indent=1)
     return path

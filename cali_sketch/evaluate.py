@@ -16,7 +16,8 @@ from .data import PreparedFaces
 from .prepare import read_manifest
 from .models import ModelConfig, G2
 from .layers import fold_spectral_norm
-from .pipeline import CaliSketch, _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
+from .pipeline import CaliSketch
+from .loading import _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
 

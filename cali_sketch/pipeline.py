@@ -16,103 +16,10 @@ from .core import ImageError, load_image, to_tensor, save_image, show_grid, seed
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm, is_spectral
 from .strokes import normalize_sketch
+from .loading import *
 
 # %% auto #0
-__all__ = ['ConfigMismatchError', 'check_config', 'load_generators', 'EmptySketchError', 'read_sketch', 'to_square',
-           'from_square', 'Result', 'CaliSketch']
-
-# %% ../nbs/30_pipeline.ipynb #7cb6ef2e
-class ConfigMismatchError(ValueError):
-    "A checkpoint built with another `ModelConfig` than the one asked for."
-
-def _model_cfg(c:dict, where) -> ModelConfig:
-    "The `ModelConfig` stored in a run / export config dict (RunConfig-style `{'model': {...}}` or a bare ModelConfig)."
-    d = c.get('model', c) if isinstance(c, dict) else None
-    names = {f.name for f in dataclasses.fields(ModelConfig)}
-    if not isinstance(d, dict) or not set(d) <= names or not d:
-        raise ValueError(f"{where}: holds no ModelConfig (config keys: {sorted(c) if isinstance(c, dict) else c!r})")
-    return ModelConfig(**d)
-
-def check_config(found:ModelConfig, # what the checkpoint was built with
-                 expected:ModelConfig|None, # what the caller wants (None: accept anything)
-                 where) -> ModelConfig:
-    "Return `found`, or raise `ConfigMismatchError` naming every field that differs from `expected`."
-    if expected is None: return found
-    e, f = asdict(expected), asdict(found)
-    diff = [k for k in e if e[k] != f[k]]
-    if diff:
-        raise ConfigMismatchError(f"{where}: checkpoint from another config: expected " +
-                                  ', '.join(f"{k}={e[k]!r}" for k in diff) + "; found " + ', '.join(f"{k}={f[k]!r}" for k in diff))
-    return found
-
-# %% ../nbs/30_pipeline.ipynb #d2aa11a8
-def _load_into(net:torch.nn.Module, sd:dict, where, name:str) -> torch.nn.Module:
-    "Load `sd` into `net` (folding spectral norm first if `sd` is already folded); errors name the file and network."
-    folded = not any('parametrizations' in k for k in sd)
-    if folded: fold_spectral_norm(net)
-    try: net.load_state_dict(sd)
-    except RuntimeError as e:
-        first = str(e).split('\n')[1].strip() if '\n' in str(e) else str(e)
-        raise ConfigMismatchError(f"{where}: the {name} weights do not fit the config stored with them ({first[:200]})") from None
-    return net
-
-def _torch_ckpt(f:Path) -> dict:
-    try: sd = torch.load(f, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{f}: not a readable checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(sd, dict) or 'models' not in sd or 'config' not in sd:
-        raise ValueError(f"{f}: not a cali-sketch training checkpoint (no 'models'/'config')")
-    return sd
-
-def _exported(f:Path) -> tuple[dict, dict]:
-    from cali_sketch.checkpoint import load_exported
-    return load_exported(f)
-
-def _candidates(run:Path) -> list[Path]:
-    "Weight files of a run folder, best first: joint, the folder's own last.pt, scn + isn, exported files."
-    if run.is_file(): return [run]
-    c = [run/'joint'/'last.pt', run/'last.pt', run/'scn'/'last.pt', run/'isn'/'last.pt']
-    return [p for p in c if p.is_file()] + sorted(run.glob('*.safetensors')) + sorted(run.glob('*/*.safetensors'))
-
-def _read_any(f:Path) -> tuple[dict, dict]:
-    "(state dicts by model name, config dict) of a .pt checkpoint or an exported .safetensors."
-    if f.suffix == '.safetensors': return _exported(f)
-    sd = _torch_ckpt(f); return sd['models'], sd['config']
-
-def _size_of(c:dict) -> int|None:
-    "The face size a run trained at: its `size`, else the size in its prepared data's manifest (`data.MANIFEST`)."
-    if isinstance(c.get('size'), int): return c['size']
-    if not c.get('data'): return None
-    from cali_sketch.prepare import read_manifest  # here, not at the top: data pulls in the edge detectors
-    try: return int(read_manifest(c['data'], complete=False)['size'])
-    except (ValueError, KeyError, TypeError, OSError): return None  # data moved or gone: the caller falls back to 128
-
-def load_generators(run, # a run folder (joint/, scn/ + isn/, last.pt or *.safetensors inside) or one weights file
-                    cfg:ModelConfig|None=None, # the architecture expected (None: whatever the checkpoint holds)
-                   ) -> tuple[G1, G2, dict]:
-    "Build G1 and G2 from a run's weights; return them with info (config, size, sources)."
-    run = Path(run)
-    if not run.exists(): raise FileNotFoundError(f"{run}: no such run folder or weights file")
-    files = _candidates(run)
-    if not files: raise FileNotFoundError(f"{run}: no weights found (looked for joint/last.pt, last.pt, scn/ and isn/last.pt, "
-                                          "*.safetensors); train with `cali-sketch demo` or `cali-sketch train` first")
-    nets, info = {}, dict(sources={}, size=None, config=None)
-    for f in files:
-        sds, c = _read_any(f)
-        for k, cls in (('G1', G1), ('G2', G2)):
-            if k in nets or k not in sds: continue
-            mc = check_config(_model_cfg(c, f), cfg, f)
-            if info['config'] is not None and dataclasses.replace(mc, level=False) != dataclasses.replace(info['config'], level=False):
-                raise ConfigMismatchError(f"{f}: checkpoint from another config: expected {info['config']} (as "
-                                          f"{info['sources']['G1']}), found {mc}")  # G1's level option is G1's alone
-            nets[k] = _load_into(cls(mc), sds[k], f, k)
-            info['sources'][k] = str(f)
-            if info['config'] is None: info['config'] = mc
-            info['size'] = info['size'] or _size_of(c)
-        if len(nets) == 2: break
-    missing = [k for k in ('G1', 'G2') if k not in nets]
-    if missing: raise FileNotFoundError(f"{run}: no weights for {' and '.join(missing)} in {[str(f) for f in files]} "
-                                        "(an SCN-only run has no G2: point at the joint run, or a folder with scn/ and isn/)")
-    return nets['G1'], nets['G2'], info
+__all__ = ['EmptySketchError', 'read_sketch', 'to_square', 'from_square', 'Result', 'CaliSketch']
 
 # %% ../nbs/30_pipeline.ipynb #170cce1f
 class EmptySketchError(ImageError):

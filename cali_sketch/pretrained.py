@@ -13,15 +13,17 @@ from fastcore.basics import patch
 import cali_sketch
 from .core import atomic_write, save_image
 from .models import ModelConfig, G1, G2
-from .pipeline import CaliSketch, load_generators, _model_cfg
+from .pipeline import CaliSketch
+from .loading import load_generators, _model_cfg
 from .strokes import draw_strokes
+from .quantize import quantize_int8, dequantize
 
 # %% auto #0
 __all__ = ['WEIGHTS_ENV', 'INDEX_FORMAT', 'LICENCE', 'weights_dirs', 'read_index', 'available_weights', 'default_weights',
            'weights_path', 'probe_sketches', 'write_card', 'ship_weights', 'load_pretrained', 'weights_cli',
            'infer_cli']
 
-# %% ../nbs/31_pretrained.ipynb #40aba0b8
+# %% ../nbs/31_pretrained.ipynb #45c53ce7
 WEIGHTS_ENV = 'CALI_SKETCH_WEIGHTS'
 INDEX_FORMAT = 'cali-sketch-weights-index/1'
 LICENCE = ("Trained on CelebA photos: CelebA's terms allow non-commercial research use only, and these weights inherit them. "
@@ -58,7 +60,7 @@ def default_weights() -> str|None:
     "The name of the default shipped model (the first folder's that names one), None if there are none."
     return next((n for n, e in available_weights().items() if e['default']), None)
 
-# %% ../nbs/31_pretrained.ipynb #b956ce95
+# %% ../nbs/31_pretrained.ipynb #882cce9f
 def _sha256(f:Path) -> str:
     h = hashlib.sha256()
     with open(f, 'rb') as fh:
@@ -82,7 +84,7 @@ def weights_path(name:str|None=None, # a shipped model's name (None: the default
                          "not the shipped one (a Git LFS pointer? a partial copy?)")
     return f
 
-# %% ../nbs/31_pretrained.ipynb #b1e27091
+# %% ../nbs/31_pretrained.ipynb #2794e815
 def probe_sketches(size:int, n:int=4, seed:int=0) -> torch.Tensor:
     "`n` sketches (n,1,size,size) of smooth random strokes in the training pen, fixed by `seed`."
     rng, out = np.random.default_rng(seed), []
@@ -116,7 +118,7 @@ def _stage_facts(ckpt:Path, seen=None) -> list[dict]:
 
 def _load_run(run:Path) -> tuple[dict, ModelConfig, int, list]:
     "({'G1': g1, 'G2': g2} or {'G2': g2}, ModelConfig, size, training facts) of a trained run."
-    from cali_sketch.pipeline import _size_of  # a run's face size: its config, else its data's manifest
+    from cali_sketch.loading import _size_of  # a run's face size: its config, else its data's manifest
     meta = json.loads((run/'variant.json').read_text()) if run.is_dir() and (run/'variant.json').is_file() else {}
     if meta.get('g2_input') == 'sketch':  # a one-stage model: G2 alone, trained on S
         f = Path(meta['stages']['isn'])/'last.pt'
@@ -137,7 +139,7 @@ def _diff(models32:dict, models16:dict, size:int) -> dict:
     d = lambda x, y: {'max': float((x - y).abs().max()), 'mean': float((x - y).abs().mean())}
     return {'R': d(Ra, Rb), 'P': d(Pa, Pb), 'probe': f'{len(S)} random-stroke sketches at {size}px (pretrained.probe_sketches)'}
 
-# %% ../nbs/31_pretrained.ipynb #dfb19483
+# %% ../nbs/31_pretrained.ipynb #9c5a9756
 def _fmt(v, spec='.3g'): return '–' if v is None or (isinstance(v, float) and not math.isfinite(v)) else format(v, spec)
 
 def _metrics_md(ev:dict) -> str:
@@ -158,6 +160,8 @@ def write_card(entry:dict, # an index entry (see `ship_weights`)
     budget = '; '.join(f"{f['stage']} {f['steps']} steps" + (f" ({f['minutes']:.1f} min)" if f.get('minutes') is not None else '') for f in t)
     first = t[-1] if t else {}
     params = sum(entry['parameters'].values())
+    d, dt = entry.get('diff') or entry['fp16_diff'], entry.get('dtype', 'float16')
+    kind, short = ('int8 per output channel (weight matrices; the rest fp16)', 'int8') if dt == 'int8' else ('fp16', 'fp16')
     lines = [f"# {entry['name']}", '', entry['what'], '',
              '| | |', '|---|---|',
              f"| use | `CaliSketch.from_pretrained('{entry['name']}')`; `cali-sketch infer SKETCH... --out OUT --weights {entry['name']}` |",
@@ -168,8 +172,8 @@ def write_card(entry:dict, # an index entry (see `ship_weights`)
              f"| training sketches | {first.get('sketch')} synthesis, {first.get('target')} calibration targets |",
              f"| perceptual / style features | {first.get('backbone')}" + (" (VGG-16 trunk of HED: the announced substitute for ImageNet VGG-19, which this machine cannot have)" if first.get('backbone') == 'hed-vgg16' else '') + ' |',
              f"| budget | {budget}; batch {first.get('batch_size')}, seed {first.get('seed')}, on {first.get('device')} |",
-             f"| stored | fp16 safetensors, {entry['bytes'] / 1e6:.2f} MB, SHA-256 `{entry['sha256'][:16]}…`; fp16 against fp32 on the probe sketches: "
-             f"R max {entry['fp16_diff']['R']['max']:.2g} / mean {entry['fp16_diff']['R']['mean']:.2g}, P max {entry['fp16_diff']['P']['max']:.2g} / mean {entry['fp16_diff']['P']['mean']:.2g} |",
+             f"| stored | {kind} safetensors, {entry['bytes'] / 1e6:.2f} MB, SHA-256 `{entry['sha256'][:16]}…`; {short} against fp32 on the probe sketches: "
+             f"R max {d['R']['max']:.2g} / mean {d['R']['mean']:.2g}, P max {d['P']['max']:.2g} / mean {d['P']['mean']:.2g} |",
              f"| licence | {LICENCE} |", '']
     if evaluation: lines += ['## Metrics on the val faces', '', _metrics_md(evaluation), '']
     if entry.get('figure'): lines += ['## On real freehand sketches', '', entry.get('figure_caption', ''), '', f"![{entry['name']} on real sketches]({entry['figure']})", '']
@@ -178,7 +182,7 @@ def write_card(entry:dict, # an index entry (see `ship_weights`)
     lines += [f"| {f['stage']} | `{f['run']}` | {f['steps']} | {_fmt(f.get('minutes'), '.1f')} |" for f in t]
     return '\n'.join(lines) + '\n'
 
-# %% ../nbs/31_pretrained.ipynb #9c5a9756
+# %% ../nbs/31_pretrained.ipynb #9de30539
 def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ folder
                  name:str, # the model's name: letters, digits, '-', '_', '.'
                  out='weights', # the weights folder (its index.json is updated)
@@ -189,23 +193,27 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
                  figure_caption:str='',
                  notes:list|tuple=(), # its limits, in plain words, for the card
                  commands:list|tuple=(), # the commands that trained it, for the card
+                 dtype:str='float16', # 'float16', or 'int8' (per output channel, chapter 17) for networks too big for fp16
                 ) -> dict:
-    "Write `run`'s generators as fp16 `out/NAME.safetensors`, its card and figure, and its entry in `out/index.json`; returns the entry."
+    "Write `run`'s generators as fp16 (or int8) `out/NAME.safetensors`, its card and figure, and its entry in `out/index.json`; returns the entry."
     from cali_sketch.checkpoint import export_weights, load_exported
     if not name or not all(ch.isalnum() or ch in '-_.' for ch in name) or name[0] == '.':
         raise ValueError(f"name={name!r}: use letters, digits, '-', '_' and '.' (not first)")
+    if dtype not in ('float16', 'int8'): raise ValueError(f"dtype={dtype!r}: must be 'float16' or 'int8'")
     run, out = Path(run), Path(out)
     models, mc, size, facts = _load_run(run)
     out.mkdir(parents=True, exist_ok=True)
     f = out/f'{name}.safetensors'
-    half = {k: copy.deepcopy(m).half() for k, m in models.items()}
-    export_weights(half, {'model': asdict(mc), 'size': size, 'g2_input': 'R' if 'G1' in models else 'sketch', 'name': name}, f)
+    stored = {k: quantize_int8(m.state_dict()) if dtype == 'int8' else copy.deepcopy(m).half() for k, m in models.items()}
+    export_weights(stored, {'model': asdict(mc), 'size': size, 'g2_input': 'R' if 'G1' in models else 'sketch', 'name': name, 'dtype': dtype}, f)
     f.with_suffix('.json').unlink(missing_ok=True)  # the index says it all
     back = {k: (G1 if k == 'G1' else G2)(mc) for k in models}
-    load_exported(f, back)
+    sds, _ = load_exported(f)
+    for k, m in back.items(): m.load_state_dict(dequantize(sds[k]))
+    diff = _diff(models, back, size)
     entry = dict(name=name, file=f.name, card=f'{name}.md', what=what or f"trained run {run.name}", size=size, model=asdict(mc),
                  g2_input='R' if 'G1' in models else 'sketch', parameters={k: sum(p.numel() for p in m.parameters()) for k, m in models.items()},
-                 bytes=f.stat().st_size, sha256=_sha256(f), dtype='float16', fp16_diff=_diff(models, back, size), training=facts,
+                 bytes=f.stat().st_size, sha256=_sha256(f), dtype=dtype, diff=diff, **({'fp16_diff': diff} if dtype == 'float16' else {}), training=facts,
                  notes=list(notes), commands=list(commands))
     if evaluation is not None:
         entry['val'] = {s: {'P': r.get('P', {}), 'R': r.get('R', {}), 'S': r.get('S', {})} for s, r in evaluation['results'].items()}
@@ -219,7 +227,7 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
     with atomic_write(out/'index.json', 'w') as fh: json.dump(doc, fh, indent=1)
     return entry
 
-# %% ../nbs/31_pretrained.ipynb #279ca1b6
+# %% ../nbs/31_pretrained.ipynb #12da8b94
 def load_pretrained(cls, name:str|None=None, # a shipped model (None: the default; see `available_weights`)
                     device=None, size:int|None=None) -> CaliSketch:
     "A shipped model by name as a `cls` (`CaliSketch`) pipeline, ready for inference; `info` holds its index entry."
@@ -228,13 +236,13 @@ def load_pretrained(cls, name:str|None=None, # a shipped model (None: the defaul
     sds, c = load_exported(f)
     mc = _model_cfg(c, f)
     nets = {k: (G1 if k == 'G1' else G2)(mc) for k in sds}
-    for k, m in nets.items(): m.load_state_dict({n: t.float() for n, t in sds[k].items()})
+    for k, m in nets.items(): m.load_state_dict(dequantize(sds[k]))  # fp16 or int8 -> fp32
     e = available_weights().get(c.get('name') or f.stem, {})
     p = cls(nets.get('G1'), nets['G2'], size or c.get('size') or 128, device, name=c.get('name') or f.stem)
     p.info = {**e, 'sources': {k: str(f) for k in nets}, 'config': mc, 'size': p.size}
     return p
 
-# %% ../nbs/31_pretrained.ipynb #12da8b94
+# %% ../nbs/31_pretrained.ipynb #957915df
 def _weights_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='cali-sketch weights', description=f'List the shipped pretrained models (searched in ${WEIGHTS_ENV}, the repository\'s weights/, ~/.cache/cali_sketch/weights).')
     ap.add_argument('--json', action='store_true', help='print the index entries as JSON')
@@ -256,7 +264,7 @@ def weights_cli(argv:list[str]|None=None) -> int:
     print("\n* the default (`CaliSketch.from_pretrained()`, `cali-sketch infer` without a run). " + LICENCE)
     return 0
 
-# %% ../nbs/31_pretrained.ipynb #957915df
+# %% ../nbs/31_pretrained.ipynb #c75bf446
 def _infer_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='cali-sketch infer', description='Calibrate sketches and paint faces from them with a trained Cali-Sketch '
                                 '(default: the shipped default model; see `cali-sketch weights`).')

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-def figure(name, out, sketches):
+def figure(name, out, sketches, label='fp16'):
     "Per real sketch: the drawing, S as the network sees it, R and P of the shipped model `name` (read from `out`)."
     from PIL import Image
     from cali_sketch.core import show_grid, fig_to_png
@@ -26,7 +26,7 @@ def figure(name, out, sketches):
         r = p(s)
         rows.append([Image.open(s).convert('RGB').resize((128, 128), Image.Resampling.BOX), r.S, r.R, r.P])
     titles = ['drawing', 'S (normalised)', 'R' if p.g1 is not None else 'R (none: G2 sees S)', 'P']
-    return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} (fp16) on real sketches'), dpi=60)
+    return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} ({label}) on real sketches'), dpi=60)
 
 def write_readme(out):
     "weights/README.md: what is shipped, from index.json."
@@ -59,8 +59,8 @@ sample size: compare within the table).
 
 **Licence.** {LICENCE}
 
-Made by `scripts/ship_pretrained.py` (see each card for the training commands); the files are fp16 safetensors whose
-SHA-256 `index.json` records and `CaliSketch.from_pretrained` checks.
+Made by `scripts/ship_pretrained.py` (see each card for the training commands); the files are safetensors (fp16, or
+int8 per output channel where a card says so) whose SHA-256 `index.json` records and `CaliSketch.from_pretrained` checks.
 """
     (Path(out)/'README.md').write_text(text)
 
@@ -76,6 +76,7 @@ def main(argv=None):
     ap.add_argument('--out', default=str(ROOT/'weights'))
     ap.add_argument('--what', action='append', default=[], metavar='NAME=TEXT', help='the one-line description of an --extra model (repeat)')
     ap.add_argument('--note', action='append', default=[], metavar='NAME=TEXT', help='a line for the card of NAME (repeat)')
+    ap.add_argument('--dtype', action='append', default=[], metavar='NAME=int8', help="store NAME int8 per output channel (chapter 17) instead of fp16 (repeat)")
     ap.add_argument('--cmd', action='append', default=[], metavar='NAME=COMMAND', help="a command that trained NAME (or 'repro=' for the variants), for its card (repeat)")
     a = ap.parse_args(argv)
     from cali_sketch.pretrained import ship_weights
@@ -84,6 +85,7 @@ def main(argv=None):
     cmds = {}
     for c in a.cmd: k, v = c.split('=', 1); cmds.setdefault(k, []).append(v)
     whats = dict(w.split('=', 1) for w in a.what)
+    dtypes = dict(w.split('=', 1) for w in a.dtype)
     extra_notes = {}
     for c in a.note: k, v = c.split('=', 1); extra_notes.setdefault(k, []).append(v)
     todo = []  # (name, run, evaluation, what, notes)
@@ -108,15 +110,16 @@ def main(argv=None):
     for name, run, ev, what, notes in todo:
         notes = notes + extra_notes.get(name, [])
         made = cmds.get("repro" if a.repro and run.parent == Path(a.repro) else name, [])
-        ship_weights(run, name, out, what=what, default=name == a.default, evaluation=ev, notes=notes, commands=made)
+        dt = dtypes.get(name, 'float16'); label = 'int8' if dt == 'int8' else 'fp16'
+        ship_weights(run, name, out, what=what, default=name == a.default, evaluation=ev, notes=notes, commands=made, dtype=dt)
         fig = out/f'.{name}.fig.png'
-        fig.write_bytes(figure(name, out, sketches))
+        fig.write_bytes(figure(name, out, sketches, label))
         e = ship_weights(run, name, out, what=what, default=name == a.default, evaluation=ev, notes=notes, figure=fig,
                          figure_caption="Left to right: the drawing (box-resized), S (what `cali-sketch infer` feeds the networks after "
-                                        "normalisation), R and P from the shipped fp16 weights.",
-                         commands=made)
+                                        f"normalisation), R and P from the shipped {label} weights.",
+                         commands=made, dtype=dt)
         fig.unlink()
-        print(f"shipped {name}: {e['bytes'] / 1e6:.2f} MB, fp16 error P max {e['fp16_diff']['P']['max']:.2g}", flush=True)
+        print(f"shipped {name}: {e['bytes'] / 1e6:.2f} MB, {label} error P max {e['diff']['P']['max']:.2g}", flush=True)
     write_readme(out)
     total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
     print(f"{out}: {total / 1e6:.1f} MB in all (limit 25 MB)")

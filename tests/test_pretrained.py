@@ -20,7 +20,8 @@ def test_index_files_and_cards():
         assert hashlib.sha256(f.read_bytes()).hexdigest() == e['sha256'], n
         card = (W/e['card']).read_text()
         assert 'non-commercial research use only' in card and f"from_pretrained('{n}')" in card, n
-        assert e['dtype'] == 'float16' and e['fp16_diff']['P']['max'] < 0.1, n
+        d = e.get('diff') or e['fp16_diff']  # the rounding error, measured when shipped
+        assert e['dtype'] in ('float16', 'int8') and d['P']['max'] < 0.1, n
         if e.get('figure'): assert (W/e['figure']).exists(), n
 
 def test_infer_without_a_run_uses_the_default(tmp_path):

@@ -16,8 +16,9 @@ def main(run, work, out):
     import torch
     from PIL import Image
     from cali_sketch.core import fig_to_png, atomic_write
-    from cali_sketch.learner import export_weights, last_checkpoint, plot_losses
-    from cali_sketch.pipeline import load_generators
+    from cali_sketch.checkpoint import export_weights, last_checkpoint
+    from cali_sketch.callbacks import plot_losses
+    from cali_sketch.loading import load_generators
     from cali_sketch.reproduce import sample_grid
     run, work, out = Path(run), Path(work), Path(out); out.mkdir(parents=True, exist_ok=True)
     meta = json.loads((run/'variant.json').read_text())
