@@ -72,8 +72,8 @@ class AblationViewer(W.VBox):
     def figure(self):
         "The current comparison as a figure: one column per model (R above P)."
         S = read_sketch(self.inputs[self.index.value]['sketch'])
-        rows = [[S] + [Image.open(io.BytesIO(v['R'])) for v in self.pics.values()],
-                [None] + [Image.open(io.BytesIO(v['P'])) for v in self.pics.values()]]
+        png = lambda b: Image.open(io.BytesIO(b)).convert('RGB')  # as the widget shows it (a grey image would be read as strokes)
+        rows = [[S] + [png(v['R']) for v in self.pics.values()], [None] + [png(v['P']) for v in self.pics.values()]]
         return show_grid(rows, ['S'] + list(self.pics), size=2.0)
 
 def _table(metrics:dict) -> str:

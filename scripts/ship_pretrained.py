@@ -4,7 +4,7 @@ run, and optionally a longer-trained model as the default. Each gets fp16 weight
 (from the reproduce run's results.json, or evaluated here) and a figure on the real freehand sketches made from the
 shipped (fp16) file itself.
 
-    python scripts/ship_pretrained.py --repro runs/human-repro --prefix small- \
+    python scripts/ship_pretrained.py --repro runs/human-repro2 --prefix small- \
         --extra small-full-long=runs/human-12k --default small-full-long --val data/celeba_val128 --n 300 --out weights
 
 Re-running replaces the entries it writes and keeps the others.
@@ -99,7 +99,7 @@ def main(argv=None):
             todo.append((a.prefix + v, Path(a.repro)/v, doc['runs'][v], f"`{v}` of the ablation table ({what}); {budget}",
                          [cpu, f"One row of the ablation table in results/ (`cali-sketch reproduce --out {a.repro}`): compare it with the other "
                                f"{a.prefix}* models, which had the same budget, not with the paper. The steps each stage reached are in the table above; "
-                               f"results/celeba128-cpu-human/README.md says why they differ between variants (the VGG terms' cost, shared cores)."]))
+                               f"results/celeba128-cpu-human/README.md says why they differ between variants (the VGG terms' cost)."]))
     for e in a.extra:
         name, run = e.split('=', 1)
         ev = None
