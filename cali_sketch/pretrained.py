@@ -127,6 +127,11 @@ def _load_run(run:Path) -> tuple[dict, ModelConfig, int, list]:
     g1, g2, info = load_generators(run)
     facts, seen = [], set()
     for k in ('G1', 'G2'): facts += _stage_facts(Path(info['sources'][k]), seen)
+    if not facts:  # an exported file (e.g. brought back from a GPU machine): the facts it was exported with, if any
+        from safetensors import safe_open
+        for f in dict.fromkeys(info['sources'].values()):
+            if f.endswith('.safetensors'):
+                with safe_open(f, 'pt') as fh: facts += json.loads((fh.metadata() or {}).get('config', '{}')).get('training', [])
     return {'G1': g1, 'G2': g2}, info['config'], info['size'] or 128, facts
 
 def _diff(models32:dict, models16:dict, size:int) -> dict:

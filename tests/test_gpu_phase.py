@@ -45,3 +45,8 @@ def test_paper_phase_dry_run(tmp_path):
     p = CaliSketch.from_run(tmp_path/'paper.safetensors')
     res = p(next((ROOT/'tests'/'data'/'freehand').glob('*.png')))
     assert p.size == 64 and res.P.shape == (3, 64, 64)
+    from cali_sketch.pretrained import ship_weights  # what the next step does with it here: ship it int8, with its card
+    e = ship_weights(tmp_path/'paper.safetensors', 'paper-test', tmp_path/'weights', dtype='int8')
+    assert e['dtype'] == 'int8' and [f['stage'] for f in e['training']] == ['scn', 'isn', 'joint'], e['training']
+    assert all(f['steps'] >= 1 for f in e['training']) and e['diff']['P']['max'] < 0.1, e
+    assert 'int8 per output channel' in (tmp_path/'weights'/'paper-test.md').read_text()

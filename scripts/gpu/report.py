@@ -7,7 +7,10 @@ RUN is the trained variant folder (reproduce's runs/.../full), WORK holds eval.j
 (scripts/real_sketch_results.py). Writes into OUT: metrics.json (the evaluation, the real-sketch statistics, the steps
 and minutes of every stage, the configs), samples.png (val faces through the model), losses.png (every stage's loss
 curves), real.png (the real freehand sketches through it) and the generators as fp16 parts paper.part0.. (at most
-15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper paper.safetensors` joins them).
+15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper paper.safetensors` joins them). The export carries the
+training facts for its model card: ship it with
+
+    python scripts/ship_pretrained.py --extra paper-full=paper.safetensors --dtype paper-full=int8 --val data/celeba_val128
 """
 import io, json, subprocess, sys
 from pathlib import Path
@@ -41,9 +44,12 @@ def main(run, work, out):
     for i in ims: sheet.paste(i, (0, y)); y += i.height
     sheet.save(out/'losses.png')
     (out/'real.png').write_bytes((work/'real'/'figure.png').read_bytes())
+    from cali_sketch.pretrained import _load_run  # the model card's training facts, read from the checkpoints here
     g1, g2, info = load_generators(run)
+    facts = _load_run(run)[3]
     export_weights({'G1': g1.half(), 'G2': g2.half()}, {'model': __import__('dataclasses').asdict(info['config']), 'size': info['size'], 'g2_input': 'R',
-                   'name': 'paper-gpu', 'stages': {s: {k: v for k, v in st.items() if k != 'config'} for s, st in stages.items()}}, work/'paper.safetensors')
+                   'name': 'paper-gpu', 'stages': {s: {k: v for k, v in st.items() if k != 'config'} for s, st in stages.items()},
+                   'training': facts}, work/'paper.safetensors')
     subprocess.run([sys.executable, str(Path(__file__).parent/'transport.py'), 'pack-export', str(work/'paper.safetensors'), str(out/'paper')], check=True)
     print(f"report: {', '.join(sorted(p.name for p in out.iterdir()))}")
 
