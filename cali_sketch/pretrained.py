@@ -165,7 +165,7 @@ def write_card(entry:dict, # an index entry (see `ship_weights`)
     first = t[-1] if t else {}
     params = sum(entry['parameters'].values())
     d, dt = entry.get('diff') or entry['fp16_diff'], entry.get('dtype', 'float16')
-    kind, short = ('int8 per output channel (weight matrices; the rest fp16)', 'int8') if dt == 'int8' else ('fp16', 'fp16')
+    kind, short = ('int8, one scale per channel (weight matrices; the rest fp16)', 'int8') if dt == 'int8' else ('fp16', 'fp16')
     lines = [f"# {entry['name']}", '', entry['what'], '',
              '| | |', '|---|---|',
              f"| use | `CaliSketch.from_pretrained('{entry['name']}')`; `cali-sketch infer SKETCH... --out OUT --weights {entry['name']}` |",
@@ -197,7 +197,7 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
                  figure_caption:str='',
                  notes:list|tuple=(), # its limits, in plain words, for the card
                  commands:list|tuple=(), # the commands that trained it, for the card
-                 dtype:str='float16', # 'float16', or 'int8' (per output channel, chapter 17) for networks too big for fp16
+                 dtype:str='float16', # 'float16', or 'int8' (one scale per channel, chapter 17) for networks too big for fp16
                 ) -> dict:
     "Write `run`'s generators as fp16 (or int8) `out/NAME.safetensors`, its card and figure, and its entry in `out/index.json`; returns the entry."
     from cali_sketch.checkpoint import export_weights, load_exported

@@ -60,7 +60,7 @@ sample size: compare within the table).
 **Licence.** {LICENCE}
 
 Made by `scripts/ship_pretrained.py` (see each card for the training commands); the files are safetensors (fp16, or
-int8 per output channel where a card says so) whose SHA-256 `index.json` records and `CaliSketch.from_pretrained` checks.
+int8 with one scale per channel where a card says so) whose SHA-256 `index.json` records and `CaliSketch.from_pretrained` checks.
 """
     (Path(out)/'README.md').write_text(text)
 
@@ -76,7 +76,7 @@ def main(argv=None):
     ap.add_argument('--out', default=str(ROOT/'weights'))
     ap.add_argument('--what', action='append', default=[], metavar='NAME=TEXT', help='the one-line description of an --extra model (repeat)')
     ap.add_argument('--note', action='append', default=[], metavar='NAME=TEXT', help='a line for the card of NAME (repeat)')
-    ap.add_argument('--dtype', action='append', default=[], metavar='NAME=int8', help="store NAME int8 per output channel (chapter 17) instead of fp16 (repeat)")
+    ap.add_argument('--dtype', action='append', default=[], metavar='NAME=int8', help="store NAME int8, one scale per channel (chapter 17) instead of fp16 (repeat)")
     ap.add_argument('--cmd', action='append', default=[], metavar='NAME=COMMAND', help="a command that trained NAME (or 'repro=' for the variants), for its card (repeat)")
     a = ap.parse_args(argv)
     from cali_sketch.pretrained import ship_weights

@@ -49,4 +49,4 @@ def test_paper_phase_dry_run(tmp_path):
     e = ship_weights(tmp_path/'paper.safetensors', 'paper-test', tmp_path/'weights', dtype='int8')
     assert e['dtype'] == 'int8' and [f['stage'] for f in e['training']] == ['scn', 'isn', 'joint'], e['training']
     assert all(f['steps'] >= 1 for f in e['training']) and e['diff']['P']['max'] < 0.1, e
-    assert 'int8 per output channel' in (tmp_path/'weights'/'paper-test.md').read_text()
+    assert 'int8, one scale per channel' in (tmp_path/'weights'/'paper-test.md').read_text()
