@@ -25,7 +25,7 @@ from .checkpoint import _write_ckpt
 
 # %% auto #0
 __all__ = ['STAGES', 'TrainConfig', 'Learner', 'TrainingInterrupted', 'ToyPairs', 'ToyDiscriminator', 'toy_gan', 'ToyStage',
-           'StopAtCB']
+           'toy_run', 'StopAtCB']
 
 # %% ../nbs/20_learner.ipynb #084fa9de
 STAGES = ('scn', 'isn', 'joint')
@@ -330,7 +330,19 @@ class ToyStage:
         b = learn.fixed_batch(3)
         return [list(r) for r in zip(b['x'], b['y'], learn.models['G'](b['x']))]
 
-# %% ../nbs/20_learner.ipynb #a8d6d270
+# %% ../nbs/20_learner.ipynb #c59f0b17
+def toy_run(out, # run folder
+            steps:int|None=15, # None: `epochs` or the `minutes` budget decides
+            cbs=(), # extra callbacks
+            resume:bool|str=False,
+            stage=None, # default `ToyStage()`
+            **kw, # more `TrainConfig` fields
+           ) -> Learner:
+    "The toy GAN trained in `out`: batches of 4 of 24 items (6 steps an epoch), a losses row every step, a checkpoint every 4 steps, samples every 5."
+    c = TrainConfig(steps=steps, batch_size=4, log_every=1, ckpt_every=4, sample_every=5, device='cpu', out=str(out), **kw)
+    return Learner(*toy_gan(0), stage or ToyStage(), ToyPairs(24), c, cbs=list(cbs), progress=False).fit(resume=resume)
+
+# %% ../nbs/20_learner.ipynb #46799ceb
 class StopAtCB(Callback):
     "Simulate a crash: stop the run (without the final checkpoint) after step `at`."
     order = 100
