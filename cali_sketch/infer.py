@@ -8,7 +8,6 @@ import sys, argparse
 from pathlib import Path
 from .core import save_image
 from .pipeline import CaliSketch
-import cali_sketch.pretrained  # CaliSketch.from_pretrained's registry (chapter 31)
 
 # %% auto #0
 __all__ = ['infer_cli']

@@ -4,17 +4,16 @@
 
 # %% ../nbs/30_pipeline.ipynb #c8f42ec0
 from __future__ import annotations
-import os, sys, json, hashlib, argparse, dataclasses
-from dataclasses import asdict
+import hashlib
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from fastcore.basics import patch
-from .core import ImageError, load_image, to_tensor, save_image, show_grid, seed_everything
+from .core import ImageError, load_image, to_tensor, seed_everything
 from .models import ModelConfig, G1, G2
-from .layers import fold_spectral_norm, is_spectral
+from .layers import fold_spectral_norm
 from .strokes import normalize_sketch
 from .loading import *
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 import cali_sketch
-from .core import atomic_write, save_image
+from .core import atomic_write
 from .models import ModelConfig, G1, G2
 from .pipeline import CaliSketch
 from .loading import load_generators, _model_cfg

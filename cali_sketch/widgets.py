@@ -4,7 +4,7 @@
 
 # %% ../nbs/32_widgets.ipynb #2ede95ba
 from __future__ import annotations
-import io, time, math, dataclasses
+import io, time, dataclasses
 from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,7 @@ from .faces import synth_face
 from .corrupt import CorruptConfig, corrupt_sketch, _INT_FIELDS, _UNIT_FIELDS
 from .strokes import face_strokes, select_strokes, draw_strokes
 from .humanlike import HumanConfig, human_sketch, _UNIT as _HUMAN_UNIT
-from .pipeline import CaliSketch, read_sketch
+from .pipeline import CaliSketch
 
 # %% auto #0
 __all__ = ['png_bytes', 'image_widget', 'blank_png', 'FaceLibrary', 'CorruptionExplorer', 'corruption_explorer', 'ScnIsnViewer',
