@@ -39,8 +39,8 @@ def fast_frozen(m:torch.nn.Module, # a frozen network used inside the step
 class ISNStage(Stage):
     "Stage 2: G2 (E_gt and/or G1(S), or the raw S -> P) against D2; L1 + adversarial + perceptual + style + TV."
     name = 'isn'
-    def __init__(self, cfg:RunConfig, val=None):
-        super().__init__(cfg, val)
+    def __init__(self, cfg:RunConfig, val=None, init:bool=True):
+        super().__init__(cfg, val, init)
         self.g1 = self.fx = None
         self.sample_titles = {'gt': ['photo $I_{gt}$', 'target $E_{gt}$', '$P=G_2(E_{gt})$'],
                               'sketch': ['photo $I_{gt}$', 'sketch $S$', '$P=G_2(S)$']}.get(
@@ -49,9 +49,13 @@ class ISNStage(Stage):
     def build(self):
         c = self.cfg
         if c.isn_input in ('scn', 'mix'):
-            if not c.scn_ckpt: raise FileNotFoundError(f"isn_input={c.isn_input!r} needs a trained SCN: set scn_ckpt (--scn-ckpt RUN)")
+            if not (c.scn_ckpt or c.init_from):
+                raise FileNotFoundError(f"isn_input={c.isn_input!r} needs a trained SCN: set scn_ckpt (--scn-ckpt RUN), or init_from a model with a G1")
             self.g1, _ = make_scn(c.model)
-            load_stage_weights(c.scn_ckpt, {'G1': self.g1}, c.model, None, 'scn_ckpt (--scn-ckpt)')
+            if c.scn_ckpt: load_stage_weights(c.scn_ckpt, {'G1': self.g1}, c.model, None, 'scn_ckpt (--scn-ckpt)')
+            else:  # fine-tuning G2 of a pretrained model: its own G1 is the frozen SCN (loaded on resume too: it is not checkpointed)
+                from cali_sketch.finetune import init_networks
+                init_networks({'G1': self.g1}, c.init_from, c.model, what='init_from (--init-from)', quiet=True)
             self.g1.requires_grad_(False).eval()
         self.fx = make_extractor(c)
         g2, d2 = make_isn(c.model)

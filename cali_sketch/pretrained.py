@@ -97,7 +97,7 @@ def probe_sketches(size:int, n:int=4, seed:int=0) -> torch.Tensor:
     return torch.stack(out).float()
 
 def _stage_facts(ckpt:Path, seen=None) -> list[dict]:
-    "Facts of the stage saved in `ckpt` and of the runs it started from (scn_ckpt / isn_ckpt), earliest first."
+    "Facts of the stage saved in `ckpt` and of what it started from (scn_ckpt / isn_ckpt runs, init_from), earliest first."
     from cali_sketch.checkpoint import last_checkpoint
     seen = set() if seen is None else seen
     if not ckpt.is_file() or ckpt.suffix != '.pt' or ckpt.resolve() in seen: return []
@@ -109,11 +109,27 @@ def _stage_facts(ckpt:Path, seen=None) -> list[dict]:
         if c.get(k) and used:
             src = Path(c[k]); f = src if src.is_file() else next((src/n for n in ('last.pt', 'prev.pt') if (src/n).is_file()), None)
             if f is not None: facts += _stage_facts(f, seen)
+    if c.get('init_from'): facts += _init_facts(c['init_from'], seen)  # fine-tuned (chapter 36): the source's training first
     el = sd.get('elapsed')
     facts.append(dict(stage=c.get('stage'), run=str(ckpt.parent), steps=sd.get('step'), minutes=None if el is None else round(el / 60, 2),
                       **{k: c.get(k) for k in ('sketch', 'target', 'backbone', 'batch_size', 'seed', 'lr_g', 'device', 'isn_input')}, budget_minutes=c.get('minutes'),
-                      data=Path(c['data']).name if c.get('data') else None, scn_loss=c.get('scn_loss'), isn_loss=c.get('isn_loss')))
+                      data=Path(c['data']).name if c.get('data') else None, scn_loss=c.get('scn_loss'), isn_loss=c.get('isn_loss'),
+                      **({'init_from': c['init_from']} if c.get('init_from') else {})))
     return facts
+
+def _exported_facts(f:Path) -> list[dict]:
+    "The training facts an exported file records (scripts/gpu/report.py writes them), else its shipped index entry's."
+    from safetensors import safe_open
+    with safe_open(f, 'pt') as fh: facts = json.loads((fh.metadata() or {}).get('config', '{}')).get('training', [])
+    return facts or next((list(e.get('training', [])) for e in available_weights().values() if Path(e['path']).resolve() == Path(f).resolve()), [])
+
+def _init_facts(src, seen) -> list[dict]:
+    "Training facts of what a run was fine-tuned from: a shipped model's (by name), an exported file's, or a run's stages."
+    p = Path(str(src))
+    if not p.exists(): return list(available_weights().get(str(src), {}).get('training', []))
+    if p.suffix == '.safetensors': return _exported_facts(p)
+    from cali_sketch.loading import _candidates
+    return next((_stage_facts(f, seen) for f in _candidates(p) if f.suffix == '.pt'), [])
 
 def _load_run(run:Path) -> tuple[dict, ModelConfig, int, list]:
     "({'G1': g1, 'G2': g2} or {'G2': g2}, ModelConfig, size, training facts) of a trained run."
@@ -128,10 +144,8 @@ def _load_run(run:Path) -> tuple[dict, ModelConfig, int, list]:
     facts, seen = [], set()
     for k in ('G1', 'G2'): facts += _stage_facts(Path(info['sources'][k]), seen)
     if not facts:  # an exported file (e.g. brought back from a GPU machine): the facts it was exported with, if any
-        from safetensors import safe_open
         for f in dict.fromkeys(info['sources'].values()):
-            if f.endswith('.safetensors'):
-                with safe_open(f, 'pt') as fh: facts += json.loads((fh.metadata() or {}).get('config', '{}')).get('training', [])
+            if f.endswith('.safetensors'): facts += _exported_facts(Path(f))
     return {'G1': g1, 'G2': g2}, info['config'], info['size'] or 128, facts
 
 def _diff(models32:dict, models16:dict, size:int) -> dict:

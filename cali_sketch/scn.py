@@ -50,6 +50,7 @@ class RunConfig(TrainConfig):
     scn_ckpt:str='' # SCN run folder or .pt (ISN with 'scn'/'mix'; joint initialisation)
     isn_ckpt:str='' # ISN run folder or .pt (joint initialisation)
     scn_init:str='' # SCN run to start G1 and D1 from (fine-tuning; a level-conditioned G1 may start from the paper's)
+    init_from:str='' # weights to start this stage's networks from: a shipped model's name, an exported .safetensors or a run (fine-tuning, chapter 36)
     levels:tuple=(0., 1.) # with model.level: each training sketch's severity is uniform in this range, and is G1's level
     n_samples:int=4 # rows of the sample grids
 
@@ -70,7 +71,8 @@ class RunConfig(TrainConfig):
         if self.isn_input not in ISN_INPUTS: raise ValueError(f"RunConfig.isn_input={self.isn_input!r}: must be one of {ISN_INPUTS}")
         if not 0 <= self.mix_p <= 1: raise ValueError(f"RunConfig.mix_p={self.mix_p!r}: must be in [0, 1]")
         if not isinstance(self.n_samples, int) or self.n_samples < 1: raise ValueError(f"RunConfig.n_samples={self.n_samples!r}: must be an integer >= 1")
-        self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights, self.scn_init = map(str, (self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights, self.scn_init))
+        self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights, self.scn_init, self.init_from = map(str, (self.data, self.scn_ckpt, self.isn_ckpt, self.vgg19_weights, self.scn_init, self.init_from))
+        if self.scn_init and self.init_from: raise ValueError(f"RunConfig: scn_init={self.scn_init!r} and init_from={self.init_from!r}: give one starting point, not both")
         self.levels = tuple(float(x) for x in self.levels)
         if len(self.levels) != 2 or not 0 <= self.levels[0] <= self.levels[1] <= 1:
             raise ValueError(f"RunConfig.levels={self.levels!r}: need (lo, hi) with 0 <= lo <= hi <= 1")
@@ -132,14 +134,18 @@ class Stage:
     "Base of the three training stages: config, networks, learner, sample batch."
     name, sample_titles = None, []
     def __init__(self, cfg:RunConfig, # the run; cfg.stage must match the stage class
-                 val=None): # held-out dataset for the sample grids (default: the first training items)
+                 val=None, # held-out dataset for the sample grids (default: the first training items)
+                 init:bool=True): # load the run's starting weights (scn_init, init_from, the joint's runs); False when resuming
         if cfg.stage != self.name: raise ValueError(f"{type(self).__name__} needs cfg.stage={self.name!r}, got {cfg.stage!r}")
-        self.cfg, self.val, self.gan = cfg, val, cfg.gan()
+        self.cfg, self.val, self.gan, self.init = cfg, val, cfg.gan(), init
     def build(self) -> tuple[dict, dict]: raise NotImplementedError
     def learner(self, dataset, # training items: dicts with photo, gc, ld, gt, sketch
                 **kw) -> Learner: # passed to `Learner` (cbs, progress, ...)
         "A `Learner` over this stage's freshly built networks (initialised from `cfg.seed`: the same seed, the same run)."
         seed_everything(self.cfg.seed); gens, discs = self.build()
+        if self.init and self.cfg.init_from:  # fine-tuning (chapter 36): what the source lacks keeps its fresh start, said loudly
+            from cali_sketch.finetune import init_networks
+            init_networks({**gens, **discs}, self.cfg.init_from, self.cfg.model)
         return Learner(gens, discs, self, dataset, self.cfg, **kw)
     def before_fit(self, learn): self.gan.to(learn.device)
     def sample_batch(self, learn) -> dict:
@@ -156,7 +162,7 @@ class SCNStage(Stage):
     sample_titles = ['photo $I_{gt}$', 'sketch $S$', 'refined $R=G_1(S)$', 'target $E_{gt}$']
     def build(self):
         g1, d1 = make_scn(self.cfg.model)
-        if self.cfg.scn_init:  # fine-tuning (a resumed run then loads its own checkpoint over this)
+        if self.cfg.scn_init and self.init:  # fine-tuning (a resumed run loads its own checkpoint instead)
             load_stage_weights(self.cfg.scn_init, {'G1': g1, 'D1': d1}, self.cfg.model, 'scn', 'scn_init (--scn-init)', extend=True)
         return {'G1': g1}, {'D1': d1}
 

@@ -49,7 +49,7 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
     if resume is True and not exists: raise FileNotFoundError(f"{ckpt}: no run to resume (drop --resume to start one)")
     resuming = exists
     tr, va = _datasets(cfg)
-    stage = JointStage(cfg, va, init=not resuming) if cfg.stage == 'joint' else STAGE_CLASSES[cfg.stage](cfg, va)
+    stage = STAGE_CLASSES[cfg.stage](cfg, va, init=not resuming)
     learn = stage.learner(tr, progress=progress, cbs=cbs).fit(resume=resuming)
     if (Path(cfg.out)/'losses.csv').exists():
         with atomic_write(Path(cfg.out)/'losses.png') as f: f.write(fig_to_png(plot_losses(Path(cfg.out)/'losses.csv')))
@@ -69,7 +69,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--minutes', type=float, metavar='M', help='wall-clock budget, summed over resumes: the run ends cleanly (checkpoint, curves) after the first step past it; --steps is then a cap')
     ap.add_argument('--batch-size', type=int, help='per process (default 8)')
     ap.add_argument('--size', type=int, help='expected side of the prepared faces (checked)')
-    ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos)')
+    ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos); with --init-from: the source\'s')
     ap.add_argument('--upsample', choices=['deconv', 'nearest'], help="generator decoder: deconv (default, EdgeConnect's transposed convs) or nearest (upsample + conv: no checkerboard)")
     ap.add_argument('--down-pad', choices=['zero', 'reflect'], help="padding of the generators' stride-2 convs: zero (default, EdgeConnect's) or reflect (chapter 11, the corner blob)")
     ap.add_argument('--backbone', choices=list(BACKBONES), help='perceptual/style features: vgg19 (default, ImageNet weights needed), hed-vgg16 or random (announced substitutes)')
@@ -83,6 +83,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--device', help="'auto' (default), 'cpu', 'cuda', ...")
     ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN run (isn with --isn-input scn/mix; joint)')
     ap.add_argument('--scn-init', metavar='RUN', help='scn: start G1 and D1 from this SCN run (fine-tuning; e.g. a --level-conditioned G1 from the paper\'s)')
+    ap.add_argument('--init-from', metavar='WEIGHTS', help='start the stage\'s networks from a shipped model (`cali-sketch weights`), an exported .safetensors or a run: fine-tuning; networks it lacks start fresh, said loudly')
     ap.add_argument('--level-conditioned', action='store_true', default=None, help='G1 takes a calibration level in [0,1] (chapter 45); sketches of every severity in --levels')
     ap.add_argument('--levels', type=float, nargs=2, metavar=('LO', 'HI'), help='with --level-conditioned: the training severities, uniform (default 0 1)')
     ap.add_argument('--isn-ckpt', metavar='RUN', help='trained ISN run (joint)')
@@ -116,7 +117,7 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every',
-           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels')
+           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'init_from', 'levels')
 
 def _arch(a) -> dict:
     "ModelConfig overrides from the architecture flags."
@@ -135,7 +136,12 @@ def train_config(a:argparse.Namespace) -> RunConfig:
         if a.model and MODELS[a.model](**_arch(a)) != ModelConfig(**d['model']):
             raise ValueError(f"--model {a.model}: {out} was trained with another model; a run keeps its architecture")
         cfg = RunConfig.from_dict({**d, **given, 'out': out})
-    else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**_arch(a)), **given)
+    else:
+        if a.model or not a.init_from: model = MODELS[a.model or 'paper'](**_arch(a))
+        else:  # fine-tuning without --model: the source's architecture (chapter 36)
+            from cali_sketch.finetune import init_model_config
+            model = dataclasses.replace(init_model_config(a.init_from), **_arch(a))
+        cfg = RunConfig(stage=a.stage, out=out, model=model, **given)
     for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights)):
         if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **parse_weights(flag, getattr(a, k), cls))})
     return cfg
