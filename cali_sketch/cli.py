@@ -16,6 +16,7 @@ COMMANDS = {
     'sketches':  ('cali_sketch.data:sketches_cli', 'write the sketches S and targets E_gt a model trains on, as PNGs to look at'),
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
     'infer':     ('cali_sketch.infer:infer_cli', 'sketches -> refined sketches R and photos P (a trained run, or the shipped default)'),
+    'finetune':  ('cali_sketch.finetune:finetune_cli', 'train one stage starting from a pretrained model (--init-from NAME)'),
     'weights':   ('cali_sketch.pretrained:weights_cli', 'list the shipped pretrained models (weights/)'),
     'eval':      ('cali_sketch.evaluate:eval_cli', 'metrics of a run on prepared data at several corruption severities'),
     'reproduce': ('cali_sketch.reproduce:reproduce_cli', 'train every variant (full, ablations, baseline) and tabulate them'),

@@ -9,9 +9,12 @@ from pathlib import Path
 from .models import ModelConfig
 from .loading import ConfigMismatchError, check_config, _candidates, _read_any, _model_cfg
 from .quantize import dequantize
+from .parallel import unwrap
+from .scn import RunConfig
+from .train import run_stage, train_parser, train_cli, _arch
 
 # %% auto #0
-__all__ = ['init_source', 'source_state', 'init_model_config', 'init_networks']
+__all__ = ['init_source', 'source_state', 'init_model_config', 'init_networks', 'finetune_run', 'finetune_cli']
 
 # %% ../nbs/36_finetune.ipynb #161bb99f
 def init_source(src, # a shipped model's name, an exported .safetensors, a .pt checkpoint or a run folder
@@ -47,7 +50,7 @@ def source_state(src, # see `init_source`
     return sds, mc, where
 
 def init_model_config(src, what:str='--init-from') -> ModelConfig:
-    "The architecture of the networks in `src`: what `cali-sketch train --init-from` builds when no --model is given."
+    "The architecture of the networks in `src`: what `cali-sketch finetune` builds when no --model is given."
     return source_state(src, what)[1]
 
 # %% ../nbs/36_finetune.ipynb #49612a73
@@ -77,3 +80,38 @@ def init_networks(nets:dict, # name -> freshly built module, e.g. a stage's {'G1
                "are those of random networks; start from a run folder to keep its discriminators")
         warnings.warn(msg, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
     return {k: where[k] for k in got}
+
+# %% ../nbs/36_finetune.ipynb #6a76b9b0
+def _prepared(cfg:RunConfig, src) -> tuple:
+    "`cfg` recording `src` as its starting point, and the hook that loads `src` into a fresh run's networks."
+    if not src: raise ValueError("fine-tuning: give what to start from (a shipped model's name, an exported .safetensors or a run)")
+    if cfg.stage == 'joint' and (cfg.scn_ckpt or cfg.isn_ckpt):
+        raise ValueError(f"the joint stage starts from {src!r} (--init-from) or from scn_ckpt and isn_ckpt, not both")
+    cfg = dataclasses.replace(cfg, init_from=str(src))
+    return cfg, lambda learn: init_networks({k: unwrap(m) for k, m in learn.models.items()}, str(src), cfg.model)
+
+def finetune_run(cfg:RunConfig, # the run: stage, data, out, architecture (`init_model_config(src)` is the source's)
+                 src=None, # what to start from (see `init_source`); default `cfg.init_from`
+                 resume:bool|str='auto', # as `run_stage`: a resumed run continues from its own checkpoint
+                 progress:bool=True, cbs:list|None=None):
+    "Train `cfg`'s stage from the networks `src` holds (fresh where it has none, said loudly); returns the fitted `Learner`."
+    cfg, hook = _prepared(cfg, src or cfg.init_from)
+    return run_stage(cfg, resume, progress, cbs, init=hook)
+
+def _finetune_parser():
+    p = train_parser()
+    p.prog, p.description = 'cali-sketch finetune', 'Train one Cali-Sketch stage starting from a pretrained model (chapter 36); re-run with --resume to continue.'
+    p.add_argument('--init-from', metavar='WEIGHTS', help='a shipped model (`cali-sketch weights`), an exported .safetensors or a run to start from; '
+                   'networks it lacks start fresh, said loudly (not needed with --resume)')
+    return p
+
+def _start(cfg:RunConfig, a) -> tuple:
+    "How `cali-sketch finetune` starts a fresh run: the source's architecture unless --model is given, and the loading hook."
+    if a.resume: return cfg, None
+    if not a.init_from: raise ValueError("--init-from WEIGHTS is required (a shipped model, an exported .safetensors or a run)")
+    if not a.model: cfg = dataclasses.replace(cfg, model=dataclasses.replace(init_model_config(a.init_from), **_arch(a)))
+    return _prepared(cfg, a.init_from)
+
+def finetune_cli(argv:list[str]|None=None) -> int:
+    "`cali-sketch finetune --init-from WEIGHTS --stage ... --data PREPARED --out RUN`: `cali-sketch train` from a pretrained model."
+    return train_cli(argv, parser=_finetune_parser(), start=_start)

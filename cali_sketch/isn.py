@@ -49,13 +49,9 @@ class ISNStage(Stage):
     def build(self):
         c = self.cfg
         if c.isn_input in ('scn', 'mix'):
-            if not (c.scn_ckpt or c.init_from):
-                raise FileNotFoundError(f"isn_input={c.isn_input!r} needs a trained SCN: set scn_ckpt (--scn-ckpt RUN), or init_from a model with a G1")
+            if not c.scn_ckpt: raise FileNotFoundError(f"isn_input={c.isn_input!r} needs a trained SCN: set scn_ckpt (--scn-ckpt RUN)")
             self.g1, _ = make_scn(c.model)
-            if c.scn_ckpt: load_stage_weights(c.scn_ckpt, {'G1': self.g1}, c.model, None, 'scn_ckpt (--scn-ckpt)')
-            else:  # fine-tuning G2 of a pretrained model: its own G1 is the frozen SCN (loaded on resume too: it is not checkpointed)
-                from cali_sketch.finetune import init_networks
-                init_networks({'G1': self.g1}, c.init_from, c.model, what='init_from (--init-from)', quiet=True)
+            load_stage_weights(c.scn_ckpt, {'G1': self.g1}, c.model, None, 'scn_ckpt (--scn-ckpt)')
             self.g1.requires_grad_(False).eval()
         self.fx = make_extractor(c)
         g2, d2 = make_isn(c.model)

@@ -27,11 +27,9 @@ class JointStage(Stage):
     def build(self):
         c = self.cfg
         (g1, d1), (g2, d2) = make_scn(c.model), make_isn(c.model)
-        if self.init and c.init_from and (c.scn_ckpt or c.isn_ckpt):
-            raise ValueError(f"the joint stage starts from init_from={c.init_from!r} or from scn_ckpt and isn_ckpt, not both")
-        if self.init and not c.init_from:  # with init_from, `learner` fills all four networks from it (chapter 36)
+        if self.init:
             for k, what in (('scn_ckpt', '--scn-ckpt'), ('isn_ckpt', '--isn-ckpt')):
-                if not getattr(c, k): raise FileNotFoundError(f"the joint stage starts from trained SCN and ISN runs: set {k} ({what} RUN), or init_from a pretrained model (--init-from NAME)")
+                if not getattr(c, k): raise FileNotFoundError(f"the joint stage starts from trained SCN and ISN runs: set {k} ({what} RUN), or fine-tune a pretrained model (`cali-sketch finetune`, chapter 36)")
             load_stage_weights(c.scn_ckpt, {'G1': g1, 'D1': d1}, c.model, 'scn', 'scn_ckpt (--scn-ckpt)', extend=True)
             load_stage_weights(c.isn_ckpt, {'G2': g2, 'D2': d2}, c.model, 'isn', 'isn_ckpt (--isn-ckpt)', extend=True)
         self.fx = make_extractor(c)

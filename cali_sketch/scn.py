@@ -50,7 +50,7 @@ class RunConfig(TrainConfig):
     scn_ckpt:str='' # SCN run folder or .pt (ISN with 'scn'/'mix'; joint initialisation)
     isn_ckpt:str='' # ISN run folder or .pt (joint initialisation)
     scn_init:str='' # SCN run to start G1 and D1 from (fine-tuning; a level-conditioned G1 may start from the paper's)
-    init_from:str='' # weights to start this stage's networks from: a shipped model's name, an exported .safetensors or a run (fine-tuning, chapter 36)
+    init_from:str='' # what a fine-tuning run started from: a shipped model's name, an exported file or a run (set by chapter 36's `finetune_run`)
     levels:tuple=(0., 1.) # with model.level: each training sketch's severity is uniform in this range, and is G1's level
     n_samples:int=4 # rows of the sample grids
 
@@ -143,9 +143,6 @@ class Stage:
                 **kw) -> Learner: # passed to `Learner` (cbs, progress, ...)
         "A `Learner` over this stage's freshly built networks (initialised from `cfg.seed`: the same seed, the same run)."
         seed_everything(self.cfg.seed); gens, discs = self.build()
-        if self.init and self.cfg.init_from:  # fine-tuning (chapter 36): what the source lacks keeps its fresh start, said loudly
-            from cali_sketch.finetune import init_networks
-            init_networks({**gens, **discs}, self.cfg.init_from, self.cfg.model)
         return Learner(gens, discs, self, dataset, self.cfg, **kw)
     def before_fit(self, learn): self.gan.to(learn.device)
     def sample_batch(self, learn) -> dict:

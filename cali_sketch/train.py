@@ -40,6 +40,7 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
               resume:bool|str='auto', # False: refuse an existing run; True: continue it; 'auto': continue if present
               progress:bool=True, # progress bar
               cbs:list|None=None, # extra Learner callbacks
+              init=None, # called with a fresh run's new Learner before its first step (chapter 36 loads a pretrained model)
              ):
     "Train one stage as `cfg` says; returns the fitted `Learner`."
     ckpt = Path(cfg.out)/'last.pt'
@@ -48,12 +49,26 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
         raise FileExistsError(f"{cfg.out} already holds a run ({ckpt}); resume it (--resume) or choose another --out")
     if resume is True and not exists: raise FileNotFoundError(f"{ckpt}: no run to resume (drop --resume to start one)")
     resuming = exists
+    if cfg.init_from and not resuming and init is None:
+        raise ValueError(f"init_from={cfg.init_from!r}: a fine-tuning run starts with `cali-sketch finetune` (chapter 36); here it can only be resumed")
     tr, va = _datasets(cfg)
-    stage = STAGE_CLASSES[cfg.stage](cfg, va, init=not resuming)
-    learn = stage.learner(tr, progress=progress, cbs=cbs).fit(resume=resuming)
-    if (Path(cfg.out)/'losses.csv').exists():
-        with atomic_write(Path(cfg.out)/'losses.png') as f: f.write(fig_to_png(plot_losses(Path(cfg.out)/'losses.csv')))
+    stage = STAGE_CLASSES[cfg.stage](cfg, va, init=not resuming and not cfg.init_from)
+    done = False
+    try:
+        learn = stage.learner(tr, progress=progress, cbs=cbs)
+        if init is not None and not resuming: init(learn)
+        learn = learn.fit(resume=resuming); done = True
+    finally: _write_curves(cfg.out, strict=done)  # also when Ctrl-C or SIGTERM stopped it
     return learn
+
+def _write_curves(out, strict:bool=True):
+    "losses.png beside losses.csv; after a stopped run (`strict=False`) a failure here must not hide why it stopped."
+    f = Path(out)/'losses.csv'
+    if not f.exists(): return
+    try:
+        with atomic_write(Path(out)/'losses.png') as fh: fh.write(fig_to_png(plot_losses(f)))
+    except Exception:
+        if strict: raise
 
 # %% ../nbs/24_train.ipynb #5d5d119e
 MODELS = {'paper': ModelConfig, 'small': ModelConfig.small}
@@ -69,7 +84,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--minutes', type=float, metavar='M', help='wall-clock budget, summed over resumes: the run ends cleanly (checkpoint, curves) after the first step past it; --steps is then a cap')
     ap.add_argument('--batch-size', type=int, help='per process (default 8)')
     ap.add_argument('--size', type=int, help='expected side of the prepared faces (checked)')
-    ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos); with --init-from: the source\'s')
+    ap.add_argument('--model', choices=list(MODELS), help='paper (default) or small (CPU demos)')
     ap.add_argument('--upsample', choices=['deconv', 'nearest'], help="generator decoder: deconv (default, EdgeConnect's transposed convs) or nearest (upsample + conv: no checkerboard)")
     ap.add_argument('--down-pad', choices=['zero', 'reflect'], help="padding of the generators' stride-2 convs: zero (default, EdgeConnect's) or reflect (chapter 11, the corner blob)")
     ap.add_argument('--backbone', choices=list(BACKBONES), help='perceptual/style features: vgg19 (default, ImageNet weights needed), hed-vgg16 or random (announced substitutes)')
@@ -83,7 +98,6 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--device', help="'auto' (default), 'cpu', 'cuda', ...")
     ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN run (isn with --isn-input scn/mix; joint)')
     ap.add_argument('--scn-init', metavar='RUN', help='scn: start G1 and D1 from this SCN run (fine-tuning; e.g. a --level-conditioned G1 from the paper\'s)')
-    ap.add_argument('--init-from', metavar='WEIGHTS', help='start the stage\'s networks from a shipped model (`cali-sketch weights`), an exported .safetensors or a run: fine-tuning; networks it lacks start fresh, said loudly')
     ap.add_argument('--level-conditioned', action='store_true', default=None, help='G1 takes a calibration level in [0,1] (chapter 45); sketches of every severity in --levels')
     ap.add_argument('--levels', type=float, nargs=2, metavar=('LO', 'HI'), help='with --level-conditioned: the training severities, uniform (default 0 1)')
     ap.add_argument('--isn-ckpt', metavar='RUN', help='trained ISN run (joint)')
@@ -117,7 +131,7 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every',
-           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'init_from', 'levels')
+           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels')
 
 def _arch(a) -> dict:
     "ModelConfig overrides from the architecture flags."
@@ -136,28 +150,29 @@ def train_config(a:argparse.Namespace) -> RunConfig:
         if a.model and MODELS[a.model](**_arch(a)) != ModelConfig(**d['model']):
             raise ValueError(f"--model {a.model}: {out} was trained with another model; a run keeps its architecture")
         cfg = RunConfig.from_dict({**d, **given, 'out': out})
-    else:
-        if a.model or not a.init_from: model = MODELS[a.model or 'paper'](**_arch(a))
-        else:  # fine-tuning without --model: the source's architecture (chapter 36)
-            from cali_sketch.finetune import init_model_config
-            model = dataclasses.replace(init_model_config(a.init_from), **_arch(a))
-        cfg = RunConfig(stage=a.stage, out=out, model=model, **given)
+    else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**_arch(a)), **given)
     for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights)):
         if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **parse_weights(flag, getattr(a, k), cls))})
     return cfg
 
-def train_cli(argv:list[str]|None=None) -> int:
+def train_cli(argv:list[str]|None=None,
+              parser=None, # default `train_parser()`; `cali-sketch finetune` (chapter 36) passes its own
+              start=None, # (cfg, args) -> (cfg, init for `run_stage`): how a fresh run starts (chapter 36)
+             ) -> int:
     "`cali-sketch train --stage scn|isn|joint --data PREPARED --out RUN ...`: returns an exit code."
-    try: a = train_parser().parse_args(argv)
+    parser = parser or train_parser()
+    try: a = parser.parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
-    err = lambda msg: print(f"cali-sketch train: error: {msg}", file=sys.stderr)
+    err = lambda msg: print(f"{parser.prog}: error: {msg}", file=sys.stderr)
     if not a.resume and not a.data: err("--data PREPARED is required (a folder made by `cali-sketch prepare`)"); return 2
     if a.data and not Path(a.data).is_dir():
         err(f"--data {a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
-    try: cfg = train_config(a)
+    try:
+        cfg, init = train_config(a), None
+        if start is not None: cfg, init = start(cfg, a)
     except (FileNotFoundError, RuntimeError) as e: err(e); return 1
     except (ValueError, TypeError) as e: err(e); return 2
-    try: learn = run_stage(cfg, resume=a.resume, progress=not a.quiet)
+    try: learn = run_stage(cfg, resume=a.resume, progress=not a.quiet, init=init)
     except (FileNotFoundError, FileExistsError, RuntimeError, OSError) as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
     losses = ', '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
