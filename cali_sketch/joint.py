@@ -20,7 +20,7 @@ class JointStage(Stage):
     name = 'joint'
     sample_titles = ['photo $I_{gt}$', 'sketch $S$', '$R=G_1(S)$', 'target $E_{gt}$', '$P=G_2(R)$']
     def __init__(self, cfg:RunConfig, val=None,
-                 init:bool=True): # load scn_ckpt/isn_ckpt (or init_from) into the new networks (False when resuming the joint run)
+                 init:bool=True): # load scn_ckpt/isn_ckpt into the new networks (False when resuming, or fine-tuning: chapter 36)
         super().__init__(cfg, val, init)
         self.fx = None
 

@@ -135,7 +135,7 @@ class Stage:
     name, sample_titles = None, []
     def __init__(self, cfg:RunConfig, # the run; cfg.stage must match the stage class
                  val=None, # held-out dataset for the sample grids (default: the first training items)
-                 init:bool=True): # load the run's starting weights (scn_init, init_from, the joint's runs); False when resuming
+                 init:bool=True): # load the run's starting weights (scn_init, the joint's runs); False when resuming or fine-tuning (chapter 36)
         if cfg.stage != self.name: raise ValueError(f"{type(self).__name__} needs cfg.stage={self.name!r}, got {cfg.stage!r}")
         self.cfg, self.val, self.gan, self.init = cfg, val, cfg.gan(), init
     def build(self) -> tuple[dict, dict]: raise NotImplementedError
