@@ -14,6 +14,8 @@ from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights, scn_generator_losses, d_losses, total
 from .core import seed_everything
 from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
+from .checkpoint import load_exported
+from .quantize import dequantize
 
 # %% auto #0
 __all__ = ['BACKBONES', 'ISN_INPUTS', 'SKETCH_STYLES', 'TARGETS', 'RunConfig', 'run_checkpoint', 'load_stage_weights', 'Stage',
@@ -47,7 +49,7 @@ class RunConfig(TrainConfig):
     vgg19_weights:str='' # torchvision vgg19 state dict file ('' : the torch hub cache)
     isn_input:str='gt' # what G2 sees in the ISN stage: E_gt, G1(S) of a trained SCN, a per-sample 'mix', or the raw 'sketch' S
     mix_p:float=0.5 # with isn_input='mix': probability that a sample's input is G1(S)
-    scn_ckpt:str='' # SCN run folder or .pt (ISN with 'scn'/'mix'; joint initialisation)
+    scn_ckpt:str='' # SCN run folder, .pt or exported .safetensors (ISN with 'scn'/'mix'; joint initialisation)
     isn_ckpt:str='' # ISN run folder or .pt (joint initialisation)
     scn_init:str='' # SCN run to start G1 and D1 from (fine-tuning; a level-conditioned G1 may start from the paper's)
     init_from:str='' # what a fine-tuning run started from: a shipped model's name, an exported file or a run (set by chapter 36's `finetune_run`)
@@ -103,7 +105,7 @@ def run_checkpoint(run, # a run folder (its last.pt is used) or a .pt checkpoint
         raise FileNotFoundError(f"{what}: {f} does not exist" + (" (the run folder has no last.pt: has that stage been trained?)" if p.is_dir() else ''))
     return f
 
-def load_stage_weights(run, # run folder or .pt written by a stage
+def load_stage_weights(run, # run folder or .pt written by a stage, or an exported / shipped .safetensors (generators only)
                        models:dict, # name -> module to fill, e.g. {'G1': g1}
                        model_cfg:ModelConfig|None=None, # the architecture `models` were built with (checked against the run's)
                        stage:str|None=None, # the stage the run must be ('scn', 'isn', 'joint'), None: any
@@ -112,7 +114,10 @@ def load_stage_weights(run, # run folder or .pt written by a stage
                       ) -> dict:
     "Load `models` from a stage's checkpoint (checking stage and architecture); return the run's config dict."
     f = run_checkpoint(run, what)
-    try: sd = torch.load(f, map_location='cpu', weights_only=True)
+    try:
+        if f.suffix == '.safetensors':  # exported or shipped (chapter 31): fp16 / int8 weights, expanded to fp32
+            nets, c = load_exported(f); sd = {'config': c, 'models': {k: dequantize(v) for k, v in nets.items()}}
+        else: sd = torch.load(f, map_location='cpu', weights_only=True)
     except Exception as e: raise RuntimeError(f"{what}: {f} is not a readable checkpoint ({type(e).__name__}: {e})") from None
     c = sd.get('config', {})
     if stage is not None and c.get('stage') != stage: raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
