@@ -20,6 +20,8 @@ from .pipeline import CaliSketch
 from .loading import _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
+from .references import reference_predictors, REFERENCES
+from .pretrained import available_weights
 
 # %% auto #0
 __all__ = ['EvalModel', 'load_for_eval', 'sketch_config', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table', 'eval_cli']
@@ -254,7 +256,7 @@ def results_table(evals:dict, # {name: evaluate_run result}
 # %% ../nbs/42_evaluate.ipynb #458e9f10
 def _eval_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='cali-sketch eval', description='Evaluate trained runs on held-out faces at several sketch severities.')
-    ap.add_argument('runs', nargs='+', metavar='RUN', help='run folder (a variant folder, a joint run, scn/ + isn/, an ISN run) or checkpoint')
+    ap.add_argument('runs', nargs='*', metavar='RUN', help='run folder (a variant folder, a joint run, scn/ + isn/, an ISN run), checkpoint, or a shipped model\'s name')
     ap.add_argument('--data', required=True, metavar='PREPARED', help='folder made by `cali-sketch prepare`')
     ap.add_argument('--severities', type=float, nargs='+', default=[0.25, 0.5, 0.75], metavar='S', help='sketch severities in [0,1] (default 0.25 0.5 0.75)')
     ap.add_argument('--n', type=int, help='at most N faces (default: the whole split)')
@@ -267,6 +269,9 @@ def _eval_parser() -> argparse.ArgumentParser:
     ap.add_argument('--feature-distance', default='hed-vgg16', choices=['hed-vgg16', 'random', 'none'],
                     help='backbone of the named feature distance FD-/KD- (not FID); none to skip')
     ap.add_argument('--fid-weights', metavar='PATH', help='FID Inception weights (default: looked up in the torch hub cache; FID/KID only if found)')
+    ap.add_argument('--references', nargs='+', choices=list(REFERENCES), default=[], metavar='KIND',
+                    help='add the reference rows (chapter 41a): mean (the mean training face), nearest (the nearest training face)')
+    ap.add_argument('--reference-data', metavar='PREPARED', help="the training faces the references draw on (their 'train' split; default: --data's, with --split val)")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     return ap
 
@@ -278,24 +283,36 @@ def _unique(names:list[str]) -> list[str]:
     return out
 
 def eval_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch eval RUN [RUN...] --data PREPARED [--severities ...] [--n N] [--out FILE.json]`: returns an exit code."
+    "`cali-sketch eval RUN [RUN...] --data PREPARED [--references mean nearest] [--severities ...] [--n N] [--out FILE.json]`: returns an exit code."
     try: a = _eval_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch eval: error: {msg}", file=sys.stderr)
+    if not a.runs and not a.references: err("give at least one RUN, or --references"); return 2
+    shipped = available_weights()
     for r in a.runs:
-        if not Path(r).exists(): err(f"RUN {r}: no such run folder or checkpoint (train one with `cali-sketch train` or `cali-sketch demo`)"); return 1
+        if not Path(r).exists() and r not in shipped:
+            err(f"RUN {r}: no such run folder or checkpoint, and no shipped model of that name (train one with `cali-sketch train` "
+                f"or `cali-sketch demo`; shipped: {', '.join(shipped) or 'none'})"); return 1
     if not Path(a.data).is_dir(): err(f"--data {a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
+    ref_data = a.reference_data or (a.data if a.split == 'val' else None)
+    if a.references and ref_data is None:
+        err(f"--references with --split {a.split}: the evaluated faces include training ones; give --reference-data, the training faces"); return 2
+    if ref_data and not Path(ref_data).is_dir(): err(f"--reference-data {ref_data}: no such folder"); return 1
     if bad := [s for s in a.severities if not 0 <= s <= 1]: err(f"--severities {bad}: each must be in [0, 1]"); return 2
     if a.n is not None and a.n < 1: err(f"--n {a.n}: must be at least 1"); return 2
     out = Path(a.out) if a.out else (Path(a.runs[0])/'eval.json' if len(a.runs) == 1 and Path(a.runs[0]).is_dir() else Path('eval.json'))
     evals = {}
     try:
-        models = [load_for_eval(r, a.device) for r in a.runs]
+        models = [load_for_eval(r if Path(r).exists() else CaliSketch.from_pretrained(r, device=a.device), a.device) for r in a.runs]
+        labels = [str(r) for r in a.runs]
+        if a.references:
+            for name, p in reference_predictors(ref_data, a.references, progress=not a.quiet).items():
+                models.append(EvalModel(name=name, device=a.device, **p)); labels.append(f'reference: {p["info"]["bank"]}')
         for name, r in zip(_unique([m.name for m in models]), models):
             ev = evaluate_run(r, a.data, a.severities, a.n, a.seed, a.batch_size, a.device,
                               None if a.feature_distance == 'none' else a.feature_distance, a.fid_weights or 'auto',
                               None if a.split == 'all' else a.split, corrupt=a.sketch, progress=not a.quiet)
-            ev['run'] = str(a.runs[len(evals)]); evals[name] = ev
+            ev['run'] = labels[len(evals)]; evals[name] = ev
     except FileNotFoundError as e: err(e); return 1
     except (ValueError, KeyError, RuntimeError) as e: err(e); return 2
     table = results_table(evals)

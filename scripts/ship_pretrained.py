@@ -39,6 +39,13 @@ def write_readme(out):
         rows.append(f"| [{n}]({e['card']}){' (default)' if n == doc['default'] else ''} | {e['what']} | {e['bytes'] / 1e6:.2f} | "
                     f"{f(R.get('edge-F1@2px'), '.3f')} ({f(S.get('edge-F1@2px'), '.3f')}) | {f(R.get('chamfer'), '.2f')} ({f(S.get('chamfer'), '.2f')}) | "
                     f"{f(P.get('PSNR'), '.2f')} | {f(P.get('FD-HEDVGG16'), '.0f')} |")
+    refs = ROOT/'results'/'references-cpu'/'eval.json'  # the reference predictors (chapter 41a), on the same 300 val faces
+    if refs.is_file():
+        for n, ev in json.loads(refs.read_text())['runs'].items():
+            if not ev['model'].get('reference'): continue
+            v = ev['results'].get('0.5', {}); R, P = v.get('R', {}), v.get('P', {})
+            rows.append(f"| *{n}* | learns nothing: {ev['model']['stages']} | – | {f(R.get('edge-F1@2px'), '.3f')} | {f(R.get('chamfer'), '.2f')} | "
+                        f"{f(P.get('PSNR'), '.2f')} | {f(P.get('FD-HEDVGG16'), '.0f')} |")
     total = sum(e['bytes'] for e in doc['weights'].values())
     text = f"""# Pretrained weights
 
@@ -55,7 +62,9 @@ networks: R is a usable calibrated sketch, P a blurred face with the sketch's la
 
 Metrics on the val faces as in chapter 42 (human-like sketches of severity 0.5; edge scores of R against the clean
 target E_gt, S's own in brackets; FD-HEDVGG16 is a Fréchet distance on HED VGG-16 features, not FID, biased at this
-sample size: compare within the table).
+sample size: compare within the table). The two rows in italics learn nothing (chapter 41a,
+`results/references-cpu`): the mean face beats every P here on SSIM, because a sketch carries no colour and pixel
+scores reward the average face; the nearest face's real photos set the floor of the feature distance.
 
 **Licence.** {LICENCE}
 
