@@ -7,8 +7,7 @@ from __future__ import annotations
 import sys, warnings, dataclasses
 from pathlib import Path
 from .models import ModelConfig
-from .loading import ConfigMismatchError, check_config, _candidates, _read_any, _model_cfg
-from .quantize import dequantize
+from .loading import ConfigMismatchError, check_config, read_networks
 from .parallel import unwrap
 from .scn import RunConfig
 from .train import run_stage, train_parser, train_cli, _arch
@@ -34,20 +33,9 @@ def source_state(src, # see `init_source`
                  what:str='init_from (--init-from)',
                 ) -> tuple[dict, ModelConfig, dict]:
     "(fp32 state dicts by network name, the `ModelConfig` they were built with, {name: file it came from}) of every network in `src`."
-    p = init_source(src, what)
-    files = _candidates(p)
-    if not files: raise FileNotFoundError(f"{what} {src}: {p} holds no weights (looked for joint/last.pt, last.pt, scn/ and isn/last.pt, *.safetensors)")
-    sds, where, mc = {}, {}, None
-    for f in files:
-        nets, c = _read_any(f)
-        new = {k: v for k, v in nets.items() if k not in sds}
-        if not new: continue
-        m = _model_cfg(c, f)
-        if mc is None: mc = m
-        else: check_config(dataclasses.replace(m, level=mc.level), mc, f"{what} {src}: {f}")  # G1's level option is G1's alone
-        if 'G1' in new: mc = dataclasses.replace(mc, level=m.level)
-        for k, v in new.items(): sds[k], where[k] = dequantize(v), str(f)
-    return sds, mc, where
+    ws = read_networks(init_source(src, what), what=f"{what} {src}")
+    mc = ws['G1'].model if 'G1' in ws else next(iter(ws.values())).model  # G1's level option is G1's alone
+    return {k: w.sd for k, w in ws.items()}, mc, {k: str(w.file) for k, w in ws.items()}
 
 def init_model_config(src, what:str='--init-from') -> ModelConfig:
     "The architecture of the networks in `src`: what `cali-sketch finetune` builds when no --model is given."

@@ -5,14 +5,16 @@
 # %% ../nbs/29_loading.ipynb #3933de7a
 from __future__ import annotations
 import dataclasses
+from typing import NamedTuple
 from dataclasses import asdict
 from pathlib import Path
 import torch
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
+from .quantize import dequantize
 
 # %% auto #0
-__all__ = ['ConfigMismatchError', 'check_config', 'load_generators']
+__all__ = ['ConfigMismatchError', 'check_config', 'Weights', 'read_networks', 'load_generators']
 
 # %% ../nbs/29_loading.ipynb #7acf011c
 class ConfigMismatchError(ValueError):
@@ -79,30 +81,44 @@ def _size_of(c:dict) -> int|None:
     try: return int(read_manifest(c['data'], complete=False)['size'])
     except (ValueError, KeyError, TypeError, OSError): return None  # data moved or gone: the caller falls back to 128
 
+class Weights(NamedTuple):
+    "One network's weights as `read_networks` found them."
+    sd:dict # fp32 state dict (fp16 and int8 files widened)
+    model:ModelConfig # the architecture stored with them
+    config:dict # the whole config dict of their file (run config or export config)
+    file:Path # where they came from
+
+def read_networks(run:Path, # a run folder (see `_candidates`) or one weights file
+                  names=None, # the networks wanted, e.g. ('G1', 'G2'); None: every one found
+                  what:str|None=None, # how errors name the source (default: the path)
+                 ) -> dict:
+    "{network: `Weights`}, each from the first file of `run` that holds it; all must share one architecture (G1's level aside)."
+    run, what = Path(run), what or str(run)
+    files = _candidates(run)
+    if not files: raise FileNotFoundError(f"{what}: no weights found in {run} (looked for joint/last.pt, last.pt, scn/ and isn/last.pt, *.safetensors)")
+    out, first = {}, None
+    for f in files:
+        sds, c = _read_any(f)
+        new = [k for k in sds if k not in out and (names is None or k in names)]
+        if not new: continue
+        mc = _model_cfg(c, f)
+        if first is None: first = (mc, f)
+        else: check_config(dataclasses.replace(mc, level=first[0].level), first[0], f"{what}: {f} (beside {first[1]})")  # G1's level is G1's alone
+        for k in new: out[k] = Weights(dequantize(sds[k]), mc, c, f)
+        if names is not None and all(k in out for k in names): break
+    return out
+
 def load_generators(run, # a run folder (joint/, scn/ + isn/, last.pt or *.safetensors inside) or one weights file
                     cfg:ModelConfig|None=None, # the architecture expected (None: whatever the checkpoint holds)
                    ) -> tuple[G1, G2, dict]:
     "Build G1 and G2 from a run's weights; return them with info (config, size, sources)."
     run = Path(run)
     if not run.exists(): raise FileNotFoundError(f"{run}: no such run folder or weights file")
-    files = _candidates(run)
-    if not files: raise FileNotFoundError(f"{run}: no weights found (looked for joint/last.pt, last.pt, scn/ and isn/last.pt, "
-                                          "*.safetensors); train with `cali-sketch demo` or `cali-sketch train` first")
-    nets, info = {}, dict(sources={}, size=None, config=None)
-    for f in files:
-        sds, c = _read_any(f)
-        for k, cls in (('G1', G1), ('G2', G2)):
-            if k in nets or k not in sds: continue
-            mc = check_config(_model_cfg(c, f), cfg, f)
-            if info['config'] is not None and dataclasses.replace(mc, level=False) != dataclasses.replace(info['config'], level=False):
-                raise ConfigMismatchError(f"{f}: checkpoint from another config: expected {info['config']} (as "
-                                          f"{info['sources']['G1']}), found {mc}")  # G1's level option is G1's alone
-            nets[k] = _load_into(cls(mc), sds[k], f, k)
-            info['sources'][k] = str(f)
-            if info['config'] is None: info['config'] = mc
-            info['size'] = info['size'] or _size_of(c)
-        if len(nets) == 2: break
-    missing = [k for k in ('G1', 'G2') if k not in nets]
-    if missing: raise FileNotFoundError(f"{run}: no weights for {' and '.join(missing)} in {[str(f) for f in files]} "
+    ws = read_networks(run, ('G1', 'G2'))
+    missing = [k for k in ('G1', 'G2') if k not in ws]
+    if missing: raise FileNotFoundError(f"{run}: no weights for {' and '.join(missing)} in {[str(f) for f in _candidates(run)]} "
                                         "(an SCN-only run has no G2: point at the joint run, or a folder with scn/ and isn/)")
+    nets = {k: _load_into(cls(check_config(ws[k].model, cfg, ws[k].file)), ws[k].sd, ws[k].file, k) for k, cls in (('G1', G1), ('G2', G2))}
+    info = dict(sources={k: str(w.file) for k, w in ws.items()}, config=ws['G1'].model,
+                size=next((s for s in (_size_of(ws[k].config) for k in ('G1', 'G2')) if s), None))
     return nets['G1'], nets['G2'], info
