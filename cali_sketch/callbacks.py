@@ -72,7 +72,8 @@ class CheckpointCB(Callback):
     order = 50
     def before_fit(self, learn): learn.ckpt_step = learn.step if learn.resumed else None
     def after_step(self, learn):
-        if (learn.cfg.ckpt_every and learn.step % learn.cfg.ckpt_every == 0) or getattr(learn, 'ckpt_due', False): self.save(learn)
+        c = learn.cfg  # a step whose snapshot is to be kept is saved even between the ckpt_every steps
+        if any(n and learn.step % n == 0 for n in (c.ckpt_every, c.keep_every)) or getattr(learn, 'ckpt_due', False): self.save(learn)
     def after_fit(self, learn):
         if learn.ckpt_step != learn.step: self.save(learn)
     def save(self, learn):

@@ -17,6 +17,7 @@ COMMANDS = {
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
     'infer':     ('cali_sketch.infer:infer_cli', 'sketches -> refined sketches R and photos P (a trained run, or the shipped default)'),
     'finetune':  ('cali_sketch.finetune:finetune_cli', 'train one stage starting from a pretrained model (--init-from NAME)'),
+    'average':   ('cali_sketch.average:average_cli', "average the generators of a run's kept snapshots into one weights file"),
     'weights':   ('cali_sketch.pretrained:weights_cli', 'list the shipped pretrained models (weights/)'),
     'eval':      ('cali_sketch.evaluate:eval_cli', 'metrics of a run on prepared data at several corruption severities'),
     'reproduce': ('cali_sketch.reproduce:reproduce_cli', 'train every variant (full, ablations, baseline) and tabulate them'),

@@ -103,7 +103,8 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--isn-ckpt', metavar='RUN', help='trained ISN run (joint)')
     ap.add_argument('--seed', type=int)
     ap.add_argument('--workers', dest='num_workers', type=int, metavar='N', help='DataLoader worker processes (default -1: auto, 0 on small CPU machines)')
-    for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps')):
+    for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps'),
+                 ('keep_every', 'also keep a ckpt_XXXXXX.pt snapshot every N steps (for `cali-sketch average`, chapter 37)')):
         ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=h)
     ap.add_argument('--ckpt-minutes', dest='ckpt_minutes', type=float, metavar='M', help='also checkpoint whenever M minutes have passed (default 10; 0: off)')
     ap.add_argument('--log-seconds', dest='log_seconds', type=float, metavar='S', help='output not a terminal: one progress line every S seconds (default 30)')
@@ -130,7 +131,7 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
     return over
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
-           'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every',
+           'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every', 'keep_every',
            'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels')
 
 def _arch(a) -> dict:
