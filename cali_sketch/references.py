@@ -60,7 +60,6 @@ class FaceBank:
             photo, _, _ = ds.arrays(i)
             photos[i] = torch.from_numpy(photo).permute(2, 0, 1)
             sketches[i, 0] = torch.from_numpy(ds.strokes(i)[1].max(0))  # E_gt = max(contours, details), as PreparedFaces gives it
-            ds._strokes.pop(i, None)  # drawn once, kept here as uint8 only
         return cls(photos, sketches, ds.names[:N], f"{Path(data).resolve()} ({split or 'all'} split, {N} faces)")
 
     def __len__(self): return len(self.names)
@@ -78,7 +77,8 @@ class MeanFace(torch.nn.Module):
     "x (B,C,H,W) -> the mean training photo (B,3,H,W), whatever x is."
     def __init__(self, bank:FaceBank):
         super().__init__()
-        self.register_buffer('mean', bank.photos.double().mean(0).float() / 255)
+        P = bank.photos
+        self.register_buffer('mean', (sum(P[i:i + 256].double().sum(0) for i in range(0, len(P), 256)) / (255 * len(P))).float())  # in chunks: no float copy of the bank
     def forward(self, x:torch.Tensor, level=None) -> torch.Tensor:
         return self.mean.to(x.device).expand(len(x), -1, -1, -1).clone()
 
