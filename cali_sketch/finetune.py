@@ -76,8 +76,8 @@ def _prepared(cfg:RunConfig, src) -> tuple:
     if cfg.stage == 'joint' and (cfg.scn_ckpt or cfg.isn_ckpt):
         raise ValueError(f"the joint stage starts from {src!r} (--init-from) or from scn_ckpt and isn_ckpt, not both")
     cfg = dataclasses.replace(cfg, init_from=str(src))
-    if cfg.stage == 'isn' and cfg.isn_input in ('scn', 'mix') and not cfg.scn_ckpt and 'G1' in (where := source_state(src)[2]):
-        cfg = dataclasses.replace(cfg, scn_ckpt=where['G1'])  # the frozen G1 is the source's own, recorded so a resume reloads it
+    if cfg.stage == 'isn' and cfg.isn_input in ('scn', 'mix') and not cfg.scn_ckpt and (g1 := read_networks(init_source(src), ('G1',)).get('G1')):
+        cfg = dataclasses.replace(cfg, scn_ckpt=str(g1.file))  # the frozen G1 is the source's own, recorded so a resume reloads it
     return cfg, lambda learn: init_networks({k: unwrap(m) for k, m in learn.models.items()}, str(src), cfg.model)
 
 def finetune_run(cfg:RunConfig, # the run: stage, data, out, architecture (`init_model_config(src)` is the source's)
