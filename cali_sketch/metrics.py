@@ -129,17 +129,22 @@ def edge_match_image(pred, target, tol:float=2, threshold:float=0.5) -> torch.Te
 
 # %% ../nbs/40_metrics.ipynb #19439103
 class ImageMetrics:
-    "Running means of per-image PSNR, SSIM and L1."
+    "Running means of per-image PSNR, SSIM and L1; the per-image values are kept for confidence intervals."
     def __init__(self): self.reset()
-    def reset(self): self.sums, self.n = {'PSNR': 0., 'SSIM': 0., 'L1': 0.}, 0
+    def reset(self): self.values = {'PSNR': [], 'SSIM': [], 'L1': []}
+    @property
+    def n(self) -> int: return len(self.values['PSNR'])
     def update(self, preds:torch.Tensor, targets:torch.Tensor):
         "Add a batch of predictions and targets (B,C,H,W) in [0,1]."
         _pair(preds, targets, ('preds', 'targets'))
-        for k, fn in (('PSNR', psnr), ('SSIM', ssim), ('L1', l1)): self.sums[k] += fn(preds, targets).double().sum().item()
-        self.n += len(preds); return self
+        for k, fn in (('PSNR', psnr), ('SSIM', ssim), ('L1', l1)): self.values[k] += fn(preds, targets).double().tolist()
+        return self
     def compute(self) -> dict[str, float]:
         if self.n == 0: raise ValueError("ImageMetrics: no images were added")
-        return {k: v / self.n for k, v in self.sums.items()}
+        return {k: math.fsum(v) / self.n for k, v in self.values.items()}
+    def per_image(self) -> dict[str, list[float]]:
+        "{metric: one value per image, in the order added}."
+        return {k: list(v) for k, v in self.values.items()}
 
 def _batches(preds, targets, batch_size:int):
     "Pairs of batches: from two tensors (split), or from an iterable of (pred, target) pairs when targets is None."
@@ -163,9 +168,11 @@ def evaluate_images(preds, # tensor (N,3,H,W), or an iterable of (pred_batch, ta
     return out
 
 class EdgeMetrics:
-    "Running means of per-map edge precision / recall / F1 at a tolerance, and of the Chamfer distance."
+    "Running means of per-map edge precision / recall / F1 at a tolerance, and of the Chamfer distance; per-map values kept."
     def __init__(self, tol:float=2, threshold:float=0.5): self.tol, self.threshold = tol, threshold; self.reset()
-    def reset(self): self.sums, self.n = np.zeros(4), 0
+    def reset(self): self.rows = []
+    @property
+    def n(self) -> int: return len(self.rows)
     @property
     def names(self):
         t = f'{self.tol:g}px'
@@ -174,12 +181,14 @@ class EdgeMetrics:
                E_gt): # ground-truth edge maps, matching
         "Add a batch of predicted and ground-truth edge maps."
         if len(R) != len(E_gt): raise ValueError(f"R and E_gt hold different numbers of maps: {len(R)} vs {len(E_gt)}")
-        for r, e in zip(R, E_gt):
-            self.sums += [*edge_prf(r, e, self.tol, self.threshold), chamfer(r, e, self.threshold)]; self.n += 1
+        for r, e in zip(R, E_gt): self.rows.append((*edge_prf(r, e, self.tol, self.threshold), chamfer(r, e, self.threshold)))
         return self
     def compute(self) -> dict[str, float]:
         if self.n == 0: raise ValueError("EdgeMetrics: no edge maps were added")
-        return dict(zip(self.names, (self.sums / self.n).tolist()))
+        return dict(zip(self.names, np.asarray(self.rows, np.float64).mean(0).tolist()))
+    def per_image(self) -> dict[str, list[float]]:
+        "{metric: one value per edge map, in the order added}."
+        return {k: [float(r[i]) for r in self.rows] for i, k in enumerate(self.names)}
 
 def edge_metrics(R, # predicted edge maps (B,1,H,W), or an iterable of (R_batch, E_batch) pairs when E_gt is None
                  E_gt=None, # ground-truth edge maps (B,1,H,W), or None
