@@ -19,7 +19,8 @@ COMMANDS = {
     'finetune':  ('cali_sketch.finetune:finetune_cli', 'train one stage starting from a pretrained model (--init-from NAME)'),
     'average':   ('cali_sketch.average:average_cli', "average the generators of a run's kept snapshots into one weights file"),
     'weights':   ('cali_sketch.pretrained:weights_cli', 'list the shipped pretrained models (weights/)'),
-    'eval':      ('cali_sketch.evaluate:eval_cli', 'metrics of a run on prepared data at several corruption severities'),
+    'eval':      ('cali_sketch.evalcli:eval_cli', 'metrics of a run on prepared data at several corruption severities'),
+    'compare':   ('cali_sketch.evalcli:compare_cli', 'which differences between evaluated models survive another draw of faces (paired bootstrap)'),
     'reproduce': ('cali_sketch.reproduce:reproduce_cli', 'train every variant (full, ablations, baseline) and tabulate them'),
 }
 

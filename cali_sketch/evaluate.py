@@ -4,9 +4,10 @@
 
 # %% ../nbs/42_evaluate.ipynb #29b86686
 from __future__ import annotations
-import sys, json, time, argparse, dataclasses, warnings
+import json, re, time, dataclasses, warnings
 from dataclasses import asdict
 from pathlib import Path
+import numpy as np
 import torch
 from torch.utils.data import default_collate
 from .core import atomic_write, progress as _progress
@@ -20,11 +21,11 @@ from .pipeline import CaliSketch
 from .loading import _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
-from .references import reference_predictors, REFERENCES
-from .pretrained import available_weights
+from .bootstrap import bootstrap_indices, fd_replicates
 
 # %% auto #0
-__all__ = ['EvalModel', 'load_for_eval', 'sketch_config', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table', 'eval_cli']
+__all__ = ['EvalModel', 'load_for_eval', 'sketch_config', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table',
+           'eval_json', 'write_eval']
 
 # %% ../nbs/42_evaluate.ipynb #489a1a81
 class EvalModel:
@@ -166,12 +167,15 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
                  split:str|None='val', # faces to use: 'val', 'train' or None (all)
                  corrupt:HumanConfig|CorruptConfig|str|None=None, # the synthesis besides the severity ('human' default, 'edges')
                  val_fraction:float=0.1, # the held-out share used in training
+                 bootstrap:int=200, # Fréchet distances of this many face resamples, for confidence intervals (0: none)
+                 bootstrap_seed:int=0, # seed of the resamples (keep it fixed: it pairs models)
                  progress:bool=True) -> dict:
     "Metrics of P (vs I_gt), R and S (vs E_gt) per severity, with everything needed to reproduce them."
     t0 = time.perf_counter()
     sevs = [float(s) for s in severities]
     if not sevs: raise ValueError("severities: give at least one")
     if n is not None and n < 1: raise ValueError(f"n={n}: must be at least 1")
+    if bootstrap < 0: raise ValueError(f"bootstrap={bootstrap}: the number of resamples must be 0 or more")
     dss = [eval_faces(data, s, split, seed, corrupt, val_fraction) for s in sevs]
     model = load_for_eval(run, device)
     ds0 = dss[0]
@@ -182,7 +186,8 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
     fd = FeatureDistance(feature_distance, device=device, kid_subset_size=min(1000, count)) if feature_distance else None
     inc, fid_status = _fid_net(fid, device)
     fid_d = FeatureDistance(inc, kid_subset_size=min(1000, count)) if inc is not None else None
-    results, notes = {}, []
+    results, notes, per_face, reps = {}, [], {}, {}
+    boot = bootstrap_indices(count, bootstrap, bootstrap_seed) if bootstrap and count >= 2 else None
     batches = [(k, range(i, min(i + batch_size, count))) for k in range(len(sevs)) for i in range(0, count, batch_size)]
     acc = None
     for k, idx in (_progress(batches, label='batches evaluated', leave=False) if progress else batches):
@@ -206,7 +211,11 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
                     except ValueError as e: notes.append(f"severity {sevs[k]:g}: {f.fd_name}/{f.kd_name} not computed ({e})")
             if R is not None: r['R'] = _mean_dict(acc['R'].compute())
             r['S'] = _mean_dict(acc['S'].compute())
-            results[f'{sevs[k]:g}'] = r
+            key = f'{sevs[k]:g}'; results[key] = r
+            per_face[key] = {part: a.per_image() for part, a in acc.items() if a.n}
+            if boot is not None:
+                reps[key] = {f.fd_name: fd_replicates(np.concatenate(f.fake), np.concatenate(f.real), boot).tolist()
+                             for f in (fd, fid_d) if f is not None and f.fd_name in r['P']}
     cc = sketch_config(corrupt)
     if fd is not None and count <= fd.net.dim:
         notes.insert(0, f"{fd.fd_name} from {count} images of {fd.net.dim}-d features: singular covariances, strongly biased; "
@@ -223,7 +232,9 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
                           'fid': fid_status,
                           'perceptual_loss': sorted({c.get('backbone') for c in model.info.get('run_configs', {}).values()
                                                      if c.get('stage') != 'scn' and c.get('backbone')})},
-            'results': results, 'notes': notes, 'seconds': round(time.perf_counter() - t0, 2)}
+            'results': results, 'notes': notes, 'seconds': round(time.perf_counter() - t0, 2),
+            'per_face': per_face, 'bootstrap': {'faces': count, 'resamples': 0 if boot is None else bootstrap,
+                                                'seed': bootstrap_seed, 'replicates': reps}}
 
 # %% ../nbs/42_evaluate.ipynb #52092444
 _P_COLS = ('PSNR', 'SSIM', 'L1')
@@ -253,72 +264,21 @@ def results_table(evals:dict, # {name: evaluate_run result}
         out += [f"**Sketch severity {s}** (edge columns: R vs E_gt; P vs I_gt otherwise)", '', metrics_table(table_rows(evals, s)), '']
     return '\n'.join(out).rstrip()
 
-# %% ../nbs/42_evaluate.ipynb #458e9f10
-def _eval_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog='cali-sketch eval', description='Evaluate trained runs on held-out faces at several sketch severities.')
-    ap.add_argument('runs', nargs='*', metavar='RUN', help='run folder (a variant folder, a joint run, scn/ + isn/, an ISN run), checkpoint, or a shipped model\'s name')
-    ap.add_argument('--data', required=True, metavar='PREPARED', help='folder made by `cali-sketch prepare`')
-    ap.add_argument('--severities', type=float, nargs='+', default=[0.25, 0.5, 0.75], metavar='S', help='sketch severities in [0,1] (default 0.25 0.5 0.75)')
-    ap.add_argument('--n', type=int, help='at most N faces (default: the whole split)')
-    ap.add_argument('--split', choices=['val', 'train', 'all'], default='val', help="faces: 'val' (held out, default), 'train' or 'all'")
-    ap.add_argument('--seed', type=int, default=0, help='seed of the sketches (keep it fixed to compare models)')
-    ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help="sketch style of S: human (default; clean stroke targets) or edges (chapter 03's, raw targets)")
-    ap.add_argument('--out', metavar='FILE.json', help='results file (default RUN/eval.json, or eval.json for several runs)')
-    ap.add_argument('--device', default='cpu', help="torch device (default cpu)")
-    ap.add_argument('--batch-size', type=int, default=16)
-    ap.add_argument('--feature-distance', default='hed-vgg16', choices=['hed-vgg16', 'random', 'none'],
-                    help='backbone of the named feature distance FD-/KD- (not FID); none to skip')
-    ap.add_argument('--fid-weights', metavar='PATH', help='FID Inception weights (default: looked up in the torch hub cache; FID/KID only if found)')
-    ap.add_argument('--references', nargs='+', choices=list(REFERENCES), default=[], metavar='KIND',
-                    help='add the reference rows (chapter 41a): mean (the mean training face), nearest (the nearest training face)')
-    ap.add_argument('--reference-data', metavar='PREPARED', help="the training faces the references draw on (their 'train' split; default: --data's, with --split val)")
-    ap.add_argument('--quiet', action='store_true', help='no progress bar')
-    return ap
+# %% ../nbs/42_evaluate.ipynb #e18ff60c
+_NUMS = re.compile(r'\[(\s*-?[0-9][^\[\]{}"]*?)\]', re.S)
 
-def _unique(names:list[str]) -> list[str]:
-    seen, out = {}, []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f'{n}-{seen[n]}')
-    return out
+def eval_json(doc:dict) -> str:
+    "JSON text of an evaluation: indented, lists of numbers on one line with 6 significant digits."
+    def short(o):
+        if isinstance(o, float): return float(f'{o:.6g}')
+        if isinstance(o, dict): return {k: short(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)): return [short(v) for v in o]
+        return o
+    text = json.dumps(short(doc), indent=1, ensure_ascii=False)
+    return _NUMS.sub(lambda m: '[' + ', '.join(x.strip() for x in m.group(1).split(',')) + ']', text)
 
-def eval_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch eval RUN [RUN...] --data PREPARED [--references mean nearest] [--severities ...] [--n N] [--out FILE.json]`: returns an exit code."
-    try: a = _eval_parser().parse_args(argv)
-    except SystemExit as e: return e.code if isinstance(e.code, int) else 2
-    err = lambda msg: print(f"cali-sketch eval: error: {msg}", file=sys.stderr)
-    if not a.runs and not a.references: err("give at least one RUN, or --references"); return 2
-    shipped = available_weights()
-    for r in a.runs:
-        if not Path(r).exists() and r not in shipped:
-            err(f"RUN {r}: no such run folder or checkpoint, and no shipped model of that name (train one with `cali-sketch train` "
-                f"or `cali-sketch demo`; shipped: {', '.join(shipped) or 'none'})"); return 1
-    if not Path(a.data).is_dir(): err(f"--data {a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
-    ref_data = a.reference_data or (a.data if a.split == 'val' else None)
-    if a.references and ref_data is None:
-        err(f"--references with --split {a.split}: the evaluated faces include training ones; give --reference-data, the training faces"); return 2
-    if ref_data and not Path(ref_data).is_dir(): err(f"--reference-data {ref_data}: no such folder"); return 1
-    if bad := [s for s in a.severities if not 0 <= s <= 1]: err(f"--severities {bad}: each must be in [0, 1]"); return 2
-    if a.n is not None and a.n < 1: err(f"--n {a.n}: must be at least 1"); return 2
-    out = Path(a.out) if a.out else (Path(a.runs[0])/'eval.json' if len(a.runs) == 1 and Path(a.runs[0]).is_dir() else Path('eval.json'))
-    evals = {}
-    try:
-        models = [load_for_eval(r if Path(r).exists() else CaliSketch.from_pretrained(r, device=a.device), a.device) for r in a.runs]
-        labels = [str(r) for r in a.runs]
-        if a.references:
-            for name, p in reference_predictors(ref_data, a.references, progress=not a.quiet).items():
-                models.append(EvalModel(name=name, device=a.device, **p)); labels.append(f'reference: {p["info"]["bank"]}')
-        for name, r in zip(_unique([m.name for m in models]), models):
-            ev = evaluate_run(r, a.data, a.severities, a.n, a.seed, a.batch_size, a.device,
-                              None if a.feature_distance == 'none' else a.feature_distance, a.fid_weights or 'auto',
-                              None if a.split == 'all' else a.split, corrupt=a.sketch, progress=not a.quiet)
-            ev['run'] = labels[len(evals)]; evals[name] = ev
-    except FileNotFoundError as e: err(e); return 1
-    except (ValueError, KeyError, RuntimeError) as e: err(e); return 2
-    table = results_table(evals)
-    with atomic_write(out, 'w') as f: json.dump({'cali_sketch_eval': 1, 'runs': evals, 'table': table}, f, indent=1)
-    print(table)
-    for name, e in evals.items():
-        for note in e['notes']: print(f"note ({name}): {note}")
-    print(f"\nwrote {out}")
-    return 0
+def write_eval(path, # the results file (.json), replaced atomically
+               doc:dict) -> Path:
+    "Write an evaluation with `eval_json`; returns the path."
+    with atomic_write(path, 'w') as f: f.write(eval_json(doc) + '\n')
+    return Path(path)

@@ -12,7 +12,7 @@ import torch
 from .core import atomic_write, show_grid, fig_to_png, GridFigure
 from .models import ModelConfig
 from .scn import RunConfig
-from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, _E_COLS
+from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
 
 # %% auto #0
 __all__ = ['VARIANTS', 'Variant', 'variants', 'split_steps', 'variant_configs', 'train_commands', 'missing_train_flags',
@@ -236,7 +236,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
         evals[v] = evaluate_run(out/v, edata, severities, n, feature_distance=feature_distance, device=eval_device, split=split, progress=progress)
     table = results_table(evals)
     doc = {'cali_sketch_eval': 1, 'steps': steps, 'minutes': minutes, 'steps_done': done, 'train_data': str(Path(data).resolve()), 'variants': {v: VARIANTS[v].what for v in names}, 'runs': evals, 'table': table}
-    with atomic_write(out/'results.json', 'w') as f: json.dump(doc, f, indent=1)
+    write_eval(out/'results.json', doc)  # per-face scores included: `cali-sketch compare results.json` reads it
     with atomic_write(out/'table.md', 'w') as f: f.write(table + '\n')
     with atomic_write(out/'severity.png') as f: f.write(fig_to_png(plot_severity(evals)))
     with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({v: out/v for v in names}, edata, severities[len(severities) // 2], split=split)))

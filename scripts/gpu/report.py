@@ -19,6 +19,7 @@ def main(run, work, out):
     import torch
     from PIL import Image
     from cali_sketch.core import fig_to_png, atomic_write
+    from cali_sketch.evaluate import eval_json
     from cali_sketch.checkpoint import export_weights, last_checkpoint
     from cali_sketch.callbacks import plot_losses
     from cali_sketch.loading import load_generators
@@ -32,7 +33,7 @@ def main(run, work, out):
     ev = json.loads((work/'eval.json').read_text())
     doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev,
                real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu')
-    with atomic_write(out/'metrics.json', 'w') as f: json.dump(doc, f, indent=1)
+    with atomic_write(out/'metrics.json', 'w') as f: f.write(eval_json(doc) + '\n')  # per-face lists on one line each
     data = next(iter(ev['runs'].values()))['data']['path']
     with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({'paper': run}, data, 0.5, idxs=tuple(range(6)), split=None), dpi=72))
     ims = []
