@@ -1,4 +1,4 @@
-"`cali-sketch eval` / `cali-sketch reproduce` as a user runs them: tiny runs on synthetic faces, the JSON, the table, bad input."
+"`cali-sketch eval` / `compare` / `reproduce` as a user runs them: tiny runs on synthetic faces, the JSON, the table, bad input."
 import json, warnings
 from pathlib import Path
 import pytest
@@ -47,6 +47,32 @@ def test_eval_writes_json_and_prints_table(runs):
     for s in ('| no-perc-style |', '| baseline |', '| input S (reference) |', 'PSNR ↑', 'chamfer ↓', 'Sketch severity 0.75'):
         assert s in r.stdout, s
     assert doc['table'] in r.stdout
+
+def test_compare_after_eval(runs):
+    "eval keeps every face's scores; compare reads them: B - A with intervals, a figure, and refusals that say why."
+    tmp, data = runs
+    ev = tmp/'cmp'/'eval.json'
+    r = run('eval', tmp/'runs'/'no-perc-style', tmp/'runs'/'baseline', '--data', data, '--split', 'all', '--severities', '0.5',
+            '--out', ev, '--quiet', tmp=tmp)
+    assert r.returncode == 0, r.stderr
+    runs_ = json.loads(ev.read_text())['runs']
+    two = runs_['no-perc-style']
+    assert len(two['per_face']['0.5']['P']['PSNR']) == two['data']['count'] == 24
+    if 'FD-HEDVGG16' in two['results']['0.5']['P']: assert len(two['bootstrap']['replicates']['0.5']['FD-HEDVGG16']) == 200
+    r = run('compare', ev, '--out', tmp/'cmp'/'cmp.md', '--plot', tmp/'cmp'/'cmp.png', tmp=tmp)
+    assert r.returncode == 0, r.stderr
+    assert '**baseline** (B) against **no-perc-style** (A), the same 24 faces' in r.stdout
+    assert '| 0.5 | PSNR of P ↑ |' in r.stdout and 'Note: R: only no-perc-style has one' in r.stdout
+    assert (tmp/'cmp'/'cmp.md').read_text().strip() == r.stdout.split('\nwrote')[0].strip()
+    assert (tmp/'cmp'/'cmp.png').read_bytes()[:4] == b'\x89PNG'
+    # another number of faces: refused, naming the field
+    r = run('eval', tmp/'runs'/'baseline', '--data', data, '--split', 'all', '--n', '10', '--severities', '0.5',
+            '--feature-distance', 'none', '--out', tmp/'cmp'/'ten.json', '--quiet', tmp=tmp)
+    assert r.returncode == 0, r.stderr
+    r = run('compare', ev, tmp/'cmp'/'ten.json', '--a', 'no-perc-style', '--b', 'baseline (ten)', tmp=tmp)
+    assert r.returncode == 2 and 'data.count: 24 vs 10' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    r = run('compare', tmp/'cmp'/'ten.json', tmp=tmp)
+    assert r.returncode == 2 and 'nothing to compare it with' in r.stderr, r.stderr
 
 def test_eval_default_out_and_feature_distance_off(runs):
     tmp, data = runs
@@ -110,6 +136,8 @@ def test_reproduce_tiny(runs):
         step = torch.load(Path(meta[v]['stages']['isn'])/'last.pt', map_location='cpu', weights_only=True)['step']
         assert step == (3 if meta[v]['g2_input'] == 'sketch' else 1), v
     assert '| baseline |' in r.stdout and '| full |' in r.stdout
+    c = run('compare', out/'results.json', '--a', 'full', '--b', 'no-cal', tmp=tmp)  # the table's rows, paired
+    assert c.returncode == 0 and '**no-cal** (B) against **full** (A)' in c.stdout and 'chamfer of R ↓' in c.stdout, c.stderr
     # re-running resumes: nothing is trained again
     r2 = run('reproduce', '--data', data, '--steps', 3, '--out', out, '--model', 'small', '--backbone', 'random',
              '--batch-size', 4, '--device', 'cpu', '--variants', 'baseline', '--severities', 0.5, '--feature-distance', 'none', '--quiet', tmp=tmp)
