@@ -193,14 +193,14 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
     for k, idx in (_progress(batches, label='batches evaluated', leave=False) if progress else batches):
         if idx.start == 0:
             acc = dict(P=ImageMetrics(), R=EdgeMetrics(tol=2), S=EdgeMetrics(tol=2))
-            for f in (fd, fid_d):
-                if f is not None: f.reset()
+            for f in (fd, fid_d):  # the real photos are the same faces at every severity: their features are made once
+                if f is not None: f.reset(real=k == 0)
         b = default_collate([dss[k][i] for i in idx])
         R, P = model(b['sketch'], b['level'])  # a level-conditioned G1 is told the severity its sketches were made with
         acc['P'].update(P, b['photo']); acc['S'].update(b['sketch'], b['gt'])
         if R is not None: acc['R'].update(R, b['gt'])
         for f in (fd, fid_d):
-            if f is not None: f.update(fake=P, real=b['photo'])
+            if f is not None: f.update(fake=P, real=b['photo'] if k == 0 else None)
         if idx.stop == count:
             r = {'P': _mean_dict(acc['P'].compute())}
             with warnings.catch_warnings():

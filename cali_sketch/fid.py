@@ -225,7 +225,11 @@ class FeatureDistance:
         self.kid_subsets, self.kid_subset_size = kid_subsets, kid_subset_size
         self.reset()
 
-    def reset(self): self.fake, self.real = [], []
+    def reset(self, real:bool=True, # also forget the real images' features (False: keep them, to score other fakes against the same photos)
+             ):
+        "Forget the generated images' features, and the real ones' unless `real=False`."
+        self.fake = []
+        if real or not hasattr(self, 'real'): self.real = []
 
     def update(self, fake:torch.Tensor=None, # generated images (B,3,H,W) in [0,1]
                real:torch.Tensor=None): # real images (B,3,H,W) in [0,1]
