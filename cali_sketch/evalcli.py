@@ -90,6 +90,7 @@ def eval_cli(argv:list[str]|None=None) -> int:
     for name, e in evals.items():
         for note in e['notes']: print(f"note ({name}): {note}")
     print(f"\nwrote {out}")
+    if len(evals) > 1: print(f"which differences are more than the faces' noise: cali-sketch compare {out}")
     return 0
 
 # %% ../nbs/42b_evalcli.ipynb #15b77f3c

@@ -55,6 +55,7 @@ def test_compare_after_eval(runs):
     r = run('eval', tmp/'runs'/'no-perc-style', tmp/'runs'/'baseline', '--data', data, '--split', 'all', '--severities', '0.5',
             '--out', ev, '--quiet', tmp=tmp)
     assert r.returncode == 0, r.stderr
+    assert f"cali-sketch compare {ev}" in r.stdout  # the next step, named
     runs_ = json.loads(ev.read_text())['runs']
     two = runs_['no-perc-style']
     assert len(two['per_face']['0.5']['P']['PSNR']) == two['data']['count'] == 24
