@@ -143,7 +143,12 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
             'notes': list(dict.fromkeys(notes))}
 
 # %% ../nbs/42b_evalcli.ipynb #57bc0414
-def _signed(v:float) -> str: return ('+' if v > 0 else '') + _fmt(v) if v else '0'
+def _decimals(lo:float, hi:float) -> int:
+    "Decimals that show an interval of this width to about three significant digits."
+    w = hi - lo
+    return 4 if w <= 0 or not np.isfinite(w) else int(min(6, max(0, 2 - np.floor(np.log10(w)))))
+
+def _signed(v:float, d:int) -> str: return f'{v:+.{d}f}' if v else '0'
 
 def comparison_table(cmp:dict) -> str:
     "Markdown table of a `compare_evals` result."
@@ -154,8 +159,9 @@ def comparison_table(cmp:dict) -> str:
     for s, rs in cmp['rows'].items():
         for name, r in rs.items():
             v = r['verdict'].replace(f"{cmp['b']} better", '**B better**').replace(f"{cmp['a']} better", '**A better**')
-            lines.append(f"| {s} | {name}{arrow(r['metric'])} | {_fmt(r['a'])} | {_fmt(r['b'])} | {_signed(r['diff'])} | "
-                         f"[{_signed(r['lo'])}, {_signed(r['hi'])}] | {v} |")
+            d = _decimals(r['lo'], r['hi'])
+            lines.append(f"| {s} | {name}{arrow(r['metric'])} | {_fmt(r['a'])} | {_fmt(r['b'])} | {_signed(r['diff'], d)} | "
+                         f"[{_signed(r['lo'], d)}, {_signed(r['hi'], d)}] | {v} |")
     return '\n'.join(lines + ([''] + [f'Note: {n}' for n in cmp['notes']] if cmp['notes'] else []))
 
 def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panels each
