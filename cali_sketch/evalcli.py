@@ -158,7 +158,7 @@ def comparison_table(cmp:dict) -> str:
              '| severity | metric | A | B | B − A | interval | verdict |', '|---:|---|---:|---:|---:|---|---|']
     for s, rs in cmp['rows'].items():
         for name, r in rs.items():
-            v = r['verdict'].replace(f"{cmp['b']} better", '**B better**').replace(f"{cmp['a']} better", '**A better**')
+            v = {f"{cmp['b']} better": '**B better**', f"{cmp['a']} better": '**A better**'}.get(r['verdict'], r['verdict'])
             d = _decimals(r['lo'], r['hi'])
             lines.append(f"| {s} | {name}{arrow(r['metric'])} | {_fmt(r['a'])} | {_fmt(r['b'])} | {_signed(r['diff'], d)} | "
                          f"[{_signed(r['lo'], d)}, {_signed(r['hi'], d)}] | {v} |")
