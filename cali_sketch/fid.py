@@ -194,9 +194,9 @@ def make_feature_backbone(backbone:str='hed-vgg16', # 'hed-vgg16' | 'random' | '
     "A feature extractor (B,3,H,W) in [0,1] -> (B,D), with `fd_name` / `kd_name` saying what its distances may be called."
     if backbone == 'inception': return InceptionFeatures(weights, device=device)
     if backbone == 'hed-vgg16':
-        from cali_sketch import edges
-        hed = edges.HED()
-        hed.load_state_dict(edges.hed_state_dict(weights))
+        from cali_sketch.hed import HED, hed_state_dict
+        hed = HED()
+        hed.load_state_dict(hed_state_dict(weights))
         announce_fallback("FD-HEDVGG16/KD-HEDVGG16: Fréchet/kernel distances on HED VGG-16 features, NOT FID/KID "
                           "(no Inception weights); not comparable with published FID")
         return _PooledFeatures(hed, lambda n, x: n.features(x)[-1], 'FD-HEDVGG16', 'KD-HEDVGG16', 512, device)  # relu5_3
@@ -257,6 +257,6 @@ class FeatureDistance:
 def hed_available(weights=None) -> bool:
     "Whether the HED VGG-16 weights can be loaded here (used to skip the FD-HEDVGG16 example, never to fall back silently)."
     try:
-        from cali_sketch import edges
-        edges.hed_state_dict(weights); return True
+        from cali_sketch.hed import hed_state_dict
+        hed_state_dict(weights); return True
     except Exception: return False

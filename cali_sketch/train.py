@@ -189,7 +189,7 @@ QUICK_STEPS = {'scn': 3, 'isn': 3, 'joint': 3}
 
 def demo_backbone() -> str:
     "'hed-vgg16' when HED weights are found, else 'random' (announced)."
-    from cali_sketch.edges import hed_state_dict, HEDWeightsNotFound
+    from cali_sketch.hed import hed_state_dict, HEDWeightsNotFound
     try: hed_state_dict(); return 'hed-vgg16'
     except HEDWeightsNotFound as e:
         announce_fallback(f"demo: HED weights not found ({e}); perceptual/style features from an untrained VGG-19"); return 'random'
@@ -212,7 +212,7 @@ def demo(out='runs/demo', # results folder
     state_f = out/'demo.json'
     state = json.loads(state_f.read_text()) if state_f.exists() else {}
     t0 = time.perf_counter()
-    from cali_sketch.edges import HEDWeightsNotFound
+    from cali_sketch.hed import HEDWeightsNotFound
     try: root = demo_data(out/'data', n=n, size=size)
     except HEDWeightsNotFound: root = demo_data(out/'data', n=n, size=size, fallback=True)
     state['data_s'] = state.get('data_s', 0) + time.perf_counter() - t0

@@ -48,8 +48,8 @@ def _load_vgg19(path:Path) -> nn.Sequential:
 
 # %% ../nbs/12_vgg.ipynb #be192077
 def _hed_trunk(hed_weights=None):
-    "HED's VGG-16 trunk (chapter 02) as one Sequential, the indices of each block's first ReLU, and HED's BGR mean."
-    from cali_sketch.edges import HED, HED_MEAN_BGR, hed_state_dict   # edges precedes losses in the import order
+    "HED's VGG-16 trunk (chapter 01a) as one Sequential, the indices of each block's first ReLU, and HED's BGR mean."
+    from cali_sketch.hed import HED, HED_MEAN_BGR, hed_state_dict   # hed precedes losses in the import order
     hed = HED(); hed.load_state_dict(hed_state_dict(hed_weights))
     layers, taps = [], []
     for s, stage in enumerate(hed.stages):
@@ -69,7 +69,7 @@ class FeatureExtractor(nn.Module):
                  weights=None, # VGG-19 state dict file; default: the torch hub cache
                  fallback:str|None=None, # with 'auto': 'hed-vgg16' (or 'random') if VGG-19 weights are missing
                  download:bool=False, # let torchvision download VGG-19 (needs internet; never in tests)
-                 hed_weights=None, # HED weights for 'hed-vgg16' (default: chapter 02's search order)
+                 hed_weights=None, # HED weights for 'hed-vgg16' (default: chapter 01a's search order)
                  seed:int=0, # init seed for 'random'
                 ):
         super().__init__()

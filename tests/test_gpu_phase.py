@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cali_sketch.prepare import demo_data
-from cali_sketch.edges import hed_state_dict, HEDWeightsNotFound
+from cali_sketch.hed import hed_state_dict, HEDWeightsNotFound
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSPORT = ROOT/'scripts'/'gpu'/'transport.py'

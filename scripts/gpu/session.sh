@@ -34,7 +34,7 @@ pack)
   python3 -m pip download -q --no-deps -d .whl/py fastcore fastprogress safetensors || exit 1
   python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" --n ${N_TRAIN:-1800} --quality 75 --subsampling 2 || exit 1
   python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} || exit 1
-  python3 -c "from cali_sketch.edges import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
+  python3 -c "from cali_sketch.hed import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
   python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --fp16 || exit 1
   tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1); carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
   echo "checkout $(( tree / 1048576 )) MiB + carry $(( carry / 1048576 )) MiB = $(( (tree + carry) / 1048576 )) MiB of 64"
@@ -43,7 +43,7 @@ paper)
   W=$(mktemp -d); R=${GPU_RUNS:-runs/gpu-paper}; M=${MINUTES:-5}; dev=${DEVICE:-cuda}
   el "HED weights"
   if [ -f "$D/gpu/hed.xz" ]; then python3 scripts/gpu/transport.py unpack-hed "$D/gpu/hed.xz" "$HED" || exit 1; fi
-  python3 -c "from cali_sketch.edges import hed_state_dict; hed_state_dict()" || { echo "no HED weights: carry $D/gpu/hed.xz (session.sh pack)"; exit 3; }
+  python3 -c "from cali_sketch.hed import hed_state_dict; hed_state_dict()" || { echo "no HED weights: carry $D/gpu/hed.xz (session.sh pack)"; exit 3; }
   el "data: unpack, re-trace the strokes"
   for s in train val; do
     [ -f "$D/celeba_${s}128/prepared.json" ] || python3 scripts/gpu/transport.py unpack-data "$D/gpu/${s}128.npz" "$D/celeba_${s}128" || exit 1
