@@ -2,7 +2,7 @@
 """How much do the synthetic sketches look drawn? Fragmentation statistics of real freehand sketches, of the targets
 and of the synthetic sketches S at several severities, with the sketch-synthesis and loader throughput beside them.
 
-Statistics (cali_sketch.strokes.sketch_stats, binary ink at 128 px): connected pieces per 100 px of stroke, % of ink
+Statistics (cali_sketch.pen.sketch_stats, binary ink at 128 px): connected pieces per 100 px of stroke, % of ink
 in specks (< 10 px), px of stroke per piece; medians over images, the real sketches' min..max as the range to hit.
 Also the chamfer distance (px) of S to its target E_gt, which must grow with the severity. Throughput: samples per CPU
 second (time.process_time, one thread) of the synthesis alone and of PreparedFaces.__getitem__ (read + targets + S);
@@ -32,7 +32,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     from PIL import Image
-    from cali_sketch.strokes import sketch_stats
+    from cali_sketch.pen import sketch_stats
     from cali_sketch.humanlike import HumanConfig
     from cali_sketch.corrupt import CorruptConfig
     from cali_sketch.data import PreparedFaces

@@ -12,7 +12,8 @@ from torch.utils.data import Dataset
 from .core import *
 from .core import progress as _progress
 from .corrupt import CorruptConfig, corrupt_sketch
-from .strokes import Strokes, select_strokes, draw_strokes
+from .strokes import Strokes, select_strokes
+from .pen import draw_strokes
 from .humanlike import HumanConfig, human_sketch
 from .prepare import read_manifest, read_strokes, unpack_edges
 

@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass, fields, replace
 import numpy as np
 from .corrupt import _smooth_field
-from .strokes import Strokes, PARTS, _BOXES, draw_strokes, arclength
+from .strokes import Strokes, PARTS, _BOXES, arclength
+from .pen import draw_strokes
 
 # %% auto #0
 __all__ = ['HUMAN_KINDS', 'HumanConfig', 'human_strokes', 'human_sketch', 'HumanSketcher']

@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .core import ImageError, load_image, to_tensor, seed_everything
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
-from .strokes import normalize_sketch
+from .pen import normalize_sketch
 from .loading import *
 
 # %% auto #0

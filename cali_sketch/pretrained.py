@@ -15,7 +15,7 @@ from .core import atomic_write
 from .models import ModelConfig, G1, G2
 from .pipeline import CaliSketch
 from .loading import load_generators, _model_cfg
-from .strokes import draw_strokes
+from .pen import draw_strokes
 from .quantize import quantize_int8, dequantize
 
 # %% auto #0

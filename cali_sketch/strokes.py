@@ -10,8 +10,7 @@ from .corrupt import FACE_PARTS
 
 # %% auto #0
 __all__ = ['PARTS', 'PART_COLOURS', 'trace_strokes', 'arclength', 'stroke_length', 'resample', 'clean_stroke', 'part_of',
-           'Strokes', 'join_strokes', 'face_strokes', 'select_strokes', 'plot_strokes', 'draw_strokes', 'sketch_stats',
-           'normalize_sketch']
+           'Strokes', 'join_strokes', 'face_strokes', 'select_strokes', 'plot_strokes']
 
 # %% ../nbs/04_strokes.ipynb #d2399834
 def _offsets(W:int): # 8-neighbour offsets in a flat array of row length W, 4-neighbours first
@@ -259,93 +258,3 @@ def plot_strokes(st:Strokes, # strokes to draw
         ax.plot(p[:, 0], p[:, 1], color=PART_COLOURS[PARTS[st.part[k]]], lw=1.2, alpha=1. if st.rank[k] >= min_rank else 0.25)
     ax.set_xlim(-0.5, st.size - 0.5); ax.set_ylim(st.size - 0.5, -0.5); ax.set_aspect('equal')
     return ax
-
-# %% ../nbs/04_strokes.ipynb #ca87a4c1
-def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `size` canvas
-                 size:int, # side of the output, px
-                 width:float=3., # line width, px at 256
-                 widths=None, # optional per-stroke list of per-point width factors
-                 pressure=None, # optional per-stroke list of per-point ink darkness in [0,1]
-                 scale:float=1., # multiply the coordinates first (e.g. size / strokes.size)
-                 ss:int=2, # supersampling factor
-                ) -> np.ndarray:
-    "Draw polylines with one anti-aliased pen: float32 HxW in [0,1], 1 = ink."
-    polys = strokes.polylines() if isinstance(strokes, Strokes) else list(strokes)
-    n = size * ss; w0 = width * size / 256 * ss
-    centre = np.full((n, n), 255, np.uint8)
-    var = widths is not None or pressure is not None
-    if var: wp = np.zeros((n, n, 2), np.float32)  # width factor and pressure of each centre-line pixel
-    for k, p in enumerate(polys):
-        if len(p) == 0: continue
-        q = np.rint((np.asarray(p, np.float32) * scale + 0.5) * ss - 0.5).astype(np.int32)
-        if len(q) == 1: q = np.repeat(q, 2, 0)
-        cv2.polylines(centre, [q], False, 0, 1, cv2.LINE_8)
-        if not var: continue
-        wf = np.ones(len(q)) if widths is None else np.asarray(widths[k], np.float32)
-        pr = np.ones(len(q)) if pressure is None else np.asarray(pressure[k], np.float32)
-        for j in range(0, len(q) - 1, 3):  # pieces of 3 segments, each with its own width and ink
-            cv2.polylines(wp, [q[j:j + 4]], False, (float(wf[j]), float(pr[j])), 1, cv2.LINE_8)
-    if not var:
-        d = cv2.distanceTransform(centre, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        ink = np.clip(w0 / 2 + 0.5 - d, 0, 1)
-    else:  # every pixel takes the width and pressure of its nearest centre-line pixel
-        d, lab = cv2.distanceTransformWithLabels(centre, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL)
-        z = np.flatnonzero(centre.reshape(-1) == 0)
-        if len(z) == 0: return np.zeros((size, size), np.float32)
-        near = z[np.maximum(lab.reshape(-1), 1) - 1]
-        v = wp.reshape(-1, 2)[near]
-        ink = (np.clip(w0 * v[:, 0].reshape(n, n) / 2 + 0.5 - d, 0, 1) * v[:, 1].reshape(n, n))
-    ink = ink.astype(np.float32)
-    return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA) if ss > 1 else ink
-
-# %% ../nbs/04_strokes.ipynb #da0eff35
-def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
-                 size:int=128, # resized to this side first (area interpolation)
-                 threshold:float=0.25, # ink above this counts
-                ) -> dict:
-    "Fragmentation statistics of a sketch: pieces per 100 px of stroke, % of ink in specks (< 10 px), px of stroke per piece."
-    from skimage.morphology import skeletonize
-    a = np.asarray(ink, np.float32)
-    if a.ndim == 3: a = a[0]
-    b = (a > threshold).astype(np.float32)
-    if b.shape != (size, size):  # a block with any ink is ink: thin lines of a large drawing stay whole
-        b = cv2.resize(b, (size, size), interpolation=cv2.INTER_AREA if max(b.shape) > size else cv2.INTER_NEAREST)
-    b = b > 0
-    n, lab, st, _ = cv2.connectedComponentsWithStats(b.view(np.uint8), connectivity=8)
-    area = st[1:, cv2.CC_STAT_AREA]
-    length = float(skeletonize(b).sum())
-    pieces = n - 1
-    return {'pieces/100px': 100 * pieces / max(length, 1.), 'specks %': 100 * float(area[area < 10].sum()) / max(float(area.sum()), 1.),
-            'px/piece': length / max(pieces, 1), 'stroke px': length}
-
-# %% ../nbs/04_strokes.ipynb #9f4a5371
-def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
-                     size:int=128, # the training size of the networks
-                     width:float=3., # pen width, px at 256 (the training pen)
-                     centre:bool=True, # move the ink's bounding box to the middle of the frame
-                     fill:float|None=None, # rescale so the ink's box spans this share of the side (None: keep the scale)
-                     min_len:float=3., # strokes shorter than this (px at `size`) are specks, dropped
-                     return_strokes:bool=False, # also return the strokes (px of the `size` frame)
-                    ):
-    "A real sketch re-drawn as the networks were trained: thinned, traced, framed and drawn with the training pen."
-    a = np.asarray(ink, np.float32)
-    if a.ndim == 3 and a.shape[0] == 1: a = a[0]
-    if a.ndim != 2: raise ValueError(f"ink: expected an HxW map, got shape {a.shape}")
-    if fill is not None and not 0 < fill <= 1: raise ValueError(f"fill={fill!r}: must be in (0, 1] or None")
-    H, W = a.shape; L = max(H, W); work = 2 * size
-    k = work / L
-    wa = cv2.resize(a, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
-    hi = float(np.percentile(wa[wa > 0.05], 99)) if (wa > 0.05).any() else 0.
-    if hi <= 0: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
-    from skimage.filters import threshold_otsu
-    t = threshold_otsu(wa) if wa.min() < wa.max() else 0.5
-    t = float(np.clip(t, 0.05, hi / 3))
-    polys = [clean_stroke(p, 0.5, 1.5) for p in trace_strokes(wa > t)]
-    polys = [p / k for p in polys if stroke_length(p) >= min_len * 2]  # back to px of the input
-    if not polys: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
-    allp = np.concatenate(polys); lo, hi2 = allp.min(0), allp.max(0)
-    sc = size / L if fill is None else fill * size / max(float((hi2 - lo).max()), 1.)
-    c_in = (lo + hi2) / 2 if centre else np.array([W / 2 - 0.5, H / 2 - 0.5], np.float32)
-    polys = [((p - c_in) * sc + (size / 2 - 0.5)).astype(np.float32) for p in polys]
-    S = draw_strokes(polys, size, width)
-    return (S, Strokes.from_list(polys, size)) if return_strokes else S

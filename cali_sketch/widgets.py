@@ -14,7 +14,8 @@ from PIL import Image
 from .core import ImageError, load_image, crop_resize, to_uint8, show_grid, IMAGE_EXTS
 from .faces import synth_face
 from .corrupt import CorruptConfig, corrupt_sketch, _INT_FIELDS, _UNIT_FIELDS
-from .strokes import face_strokes, select_strokes, draw_strokes
+from .strokes import face_strokes, select_strokes
+from .pen import draw_strokes
 from .humanlike import HumanConfig, human_sketch, _UNIT as _HUMAN_UNIT
 from .pipeline import CaliSketch
 

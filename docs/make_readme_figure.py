@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 import numpy as np
 from cali_sketch.core import crop_resize, show_grid, fig_to_png, atomic_write, load_image
-from cali_sketch.strokes import face_strokes, select_strokes, draw_strokes
+from cali_sketch.strokes import face_strokes, select_strokes
+from cali_sketch.pen import draw_strokes
 from cali_sketch.humanlike import HumanConfig, human_sketch
 
 def main(argv=None):

@@ -34,7 +34,7 @@ def main(argv=None):
     ap.add_argument('--styles', nargs='+', default=['human', 'edges'], choices=['human', 'edges'], help='sketch styles of the val table')
     ap.add_argument('--n', type=int, default=300); ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
-    from cali_sketch.strokes import sketch_stats
+    from cali_sketch.pen import sketch_stats
     from cali_sketch.core import show_grid, fig_to_png, atomic_write
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     runs = dict(r.split('=', 1) for r in a.run)

@@ -8,7 +8,7 @@ from PIL import Image
 from cali_sketch.core import seed_everything, torch_save
 from cali_sketch.models import ModelConfig, G1, G2
 from cali_sketch.metrics import chamfer
-from cali_sketch.strokes import sketch_stats
+from cali_sketch.pen import sketch_stats
 from _cli import run_cli
 
 FREEHAND = Path(__file__).parent/'data'/'freehand'
