@@ -11,13 +11,14 @@ from matplotlib.figure import Figure
 from .core import atomic_write, fig_to_png
 from .pipeline import CaliSketch
 from .metrics import better, _fmt
-from .bootstrap import bootstrap_indices, paired_ci, verdict
+from .bootstrap import bootstrap_indices, mean_ci, paired_ci, verdict, _basic
 from .evaluate import EvalModel, load_for_eval, evaluate_run, results_table, write_eval
 from .references import reference_predictors, REFERENCES
 from .pretrained import available_weights
 
 # %% auto #0
-__all__ = ['eval_cli', 'compare_evals', 'comparison_table', 'plot_comparison', 'compare_cli']
+__all__ = ['eval_cli', 'compare_evals', 'comparison_table', 'plot_comparison', 'model_intervals', 'intervals_table',
+           'compare_cli']
 
 # %% ../nbs/42b_evalcli.ipynb #458e9f10
 def _eval_parser() -> argparse.ArgumentParser:
@@ -143,10 +144,10 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
             'notes': list(dict.fromkeys(notes))}
 
 # %% ../nbs/42b_evalcli.ipynb #57bc0414
-def _decimals(lo:float, hi:float) -> int:
-    "Decimals that show an interval of this width to about three significant digits."
+def _decimals(lo:float, hi:float, digits:int=3) -> int:
+    "Decimals that show an interval of this width to about `digits` significant digits."
     w = hi - lo
-    return 4 if w <= 0 or not np.isfinite(w) else int(min(6, max(0, 2 - np.floor(np.log10(w)))))
+    return 4 if w <= 0 or not np.isfinite(w) else int(min(6, max(0, digits - 1 - np.floor(np.log10(w)))))
 
 def _signed(v:float, d:int) -> str: return f'{v:+.{d}f}' if v else '0'
 
@@ -184,6 +185,44 @@ def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panel
         axs[i, 0].set_ylabel(f"{c['b']}\n− {c['a']}", fontsize=7)
     fig.tight_layout(); return fig
 
+# %% ../nbs/42b_evalcli.ipynb #5fb0790c
+_CI_ROWS = (('P', 'PSNR'), ('P', 'SSIM'), ('P', 'L1'), ('P', 'FD'), ('R', 'edge-F1@2px'), ('R', 'chamfer'), ('S', 'edge-F1@2px'), ('S', 'chamfer'))
+
+def model_intervals(ev:dict, # one model's evaluation with per-face values (`cali-sketch eval`)
+                    level:float=0.95, # coverage of the intervals
+                    resamples:int=1000, # face resamples for the per-face metrics
+                    seed:int=0, # seed of those resamples
+                   ) -> dict:
+    "Every metric of one evaluation as [value, low, high] per severity: bootstrap intervals over its faces."
+    name = ev.get('name', 'model')
+    if not ev.get('per_face'): raise ValueError(f"{name}: its evaluation holds no per-face values (it predates them): evaluate it again with `cali-sketch eval`")
+    n = ev['data']['count']; idx = bootstrap_indices(n, resamples, seed)
+    reps, rows = ev.get('bootstrap', {}).get('replicates', {}), {}
+    for s, pf in ev['per_face'].items():
+        r = {}
+        for part, m in _CI_ROWS:
+            if m == 'FD':
+                for fd, rr in reps.get(s, {}).items():
+                    full = ev['results'][s]['P'][fd]; r[f'{fd} of P'] = [full, *_basic(full, rr, level)]
+            elif m in pf.get(part, {}): r[f'{m} of {part}'] = list(mean_ci(pf[part][m], idx, level))
+        rows[s] = r
+    return {'name': name, 'faces': n, 'level': level, 'resamples': resamples, 'seed': seed, 'data': ev['data'],
+            'fd_resamples': ev.get('bootstrap', {}).get('resamples'), 'rows': rows}
+
+def intervals_table(mi:dict, # a `model_intervals` result
+                    parts:tuple=('P', 'R'), # whose metrics to show (S: the input sketch's edge scores)
+                   ) -> str:
+    "Markdown table of a `model_intervals` result: one row per severity, each cell 'value [low, high]'."
+    cols = list(dict.fromkeys(k for r in mi['rows'].values() for k in r if k.rsplit(' of ', 1)[1] in parts))
+    arrow = lambda k: {'higher': ' ↑', 'lower': ' ↓'}[better(k.split(' of ')[0])]
+    cell = lambda v, lo, hi, d: f"{v:.{d}f} [{lo:.{d}f}, {hi:.{d}f}]"
+    lines = ['| severity | ' + ' | '.join(k + arrow(k) for k in cols) + ' |', '|---:|' + '---:|' * len(cols)]
+    for s, r in mi['rows'].items():
+        lines.append(f'| {s} | ' + ' | '.join(cell(*r[k], _decimals(r[k][1], r[k][2], 2)) if k in r else '–' for k in cols) + ' |')
+    fd = f"; Fréchet distances: basic intervals from the {mi['fd_resamples']} face resamples the evaluation kept" if mi.get('fd_resamples') else ''
+    return '\n'.join(lines) + (f"\n\n{mi['name']} on {mi['faces']} faces; {mi['level']:.0%} bootstrap intervals over the faces "
+                              f"({mi['resamples']:,} resamples, seed {mi['seed']}{fd}).")
+
 # %% ../nbs/42b_evalcli.ipynb #b5244599
 def _compare_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='cali-sketch compare', description='Paired bootstrap comparison of models evaluated on the same faces (cali-sketch eval files).')
@@ -217,7 +256,7 @@ def _read_models(files:list[str]) -> dict:
     return models
 
 def compare_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch compare EVAL.json... [--a NAME] [--b NAME...] [--level 0.95] [--out FILE.md] [--plot FILE.png]`: an exit code."
+    "`cali-sketch compare EVAL.json... [--a NAME] [--b NAME...] [--level 0.95] [--out FILE.md] [--plot FILE.png]`: an exit code (one model: its intervals)."
     try: a = _compare_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch compare: error: {msg}", file=sys.stderr)
@@ -231,10 +270,13 @@ def compare_cli(argv:list[str]|None=None) -> int:
         if n is not None and n not in models: err(f"no model {n!r} in {', '.join(a.evals)} (there: {', '.join(names)})"); return 2
     ref = a.a or names[0]
     others = a.b or [n for n in names if n != ref]
-    if not others: err(f"only one model ({ref}) in {', '.join(a.evals)}: nothing to compare it with"); return 2
+    if not others and a.plot: err(f"only one model ({ref}) in {', '.join(a.evals)}: --plot draws comparisons, give two models"); return 2
     try: cmps = [compare_evals(models[ref], models[o], a.level, a.resamples, a.seed) for o in others]
     except ValueError as e: err(e); return 2
-    text = '\n\n'.join(comparison_table(c) for c in cmps)
+    if others: text = '\n\n'.join(comparison_table(c) for c in cmps)
+    else:  # one model: its own numbers with their intervals
+        try: text = intervals_table(model_intervals(models[ref], a.level, a.resamples, a.seed), parts=('P', 'R', 'S'))
+        except ValueError as e: err(e); return 2
     print(text)
     if a.out:
         with atomic_write(a.out, 'w') as f: f.write(text + '\n')

@@ -72,8 +72,11 @@ def test_compare_after_eval(runs):
     assert r.returncode == 0, r.stderr
     r = run('compare', ev, tmp/'cmp'/'ten.json', '--a', 'no-perc-style', '--b', 'baseline (ten)', tmp=tmp)
     assert r.returncode == 2 and 'data.count: 24 vs 10' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    # one model: its own numbers with their intervals over the 10 faces
     r = run('compare', tmp/'cmp'/'ten.json', tmp=tmp)
-    assert r.returncode == 2 and 'nothing to compare it with' in r.stderr, r.stderr
+    assert r.returncode == 0 and '| severity | PSNR of P ↑ |' in r.stdout and 'baseline on 10 faces' in r.stdout, r.stdout + r.stderr
+    r = run('compare', tmp/'cmp'/'ten.json', '--plot', tmp/'cmp'/'one.png', tmp=tmp)
+    assert r.returncode == 2 and '--plot draws comparisons' in r.stderr and not (tmp/'cmp'/'one.png').exists(), r.stderr
 
 def test_eval_default_out_and_feature_distance_off(runs):
     tmp, data = runs
