@@ -20,7 +20,8 @@ from .quantize import quantize_int8, dequantize
 
 # %% auto #0
 __all__ = ['WEIGHTS_ENV', 'INDEX_FORMAT', 'LICENCE', 'weights_dirs', 'read_index', 'available_weights', 'default_weights',
-           'weights_path', 'probe_sketches', 'write_card', 'ship_weights', 'load_pretrained', 'weights_cli']
+           'weights_path', 'probe_sketches', 'write_card', 'ship_weights', 'attach_card_section', 'load_pretrained',
+           'weights_cli']
 
 # %% ../nbs/31_pretrained.ipynb #45c53ce7
 WEIGHTS_ENV = 'CALI_SKETCH_WEIGHTS'
@@ -244,6 +245,38 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
     with atomic_write(out/f'{name}.md', 'w') as fh: fh.write(write_card(entry, evaluation))
     with atomic_write(out/'index.json', 'w') as fh: json.dump(doc, fh, indent=1)
     return entry
+
+# %% ../nbs/31_pretrained.ipynb #e95b7015
+def _sections(md:str) -> list[tuple[str, str]]:
+    "A card split at its '## ' headings: [(title, text)], the head first with title ''."
+    out, title, buf = [], '', []
+    for line in md.splitlines(keepends=True):
+        if line.startswith('## '): out.append((title, ''.join(buf))); title, buf = line[3:].strip(), []
+        buf.append(line)
+    return out + [(title, ''.join(buf))]
+
+def attach_card_section(name:str, # a shipped model in `out`
+                        title:str, # the section's heading; a section with this heading is replaced
+                        text:str, # its markdown body
+                        out='weights', # the weights folder
+                        before:tuple=('On real freehand sketches', 'What it can and cannot do', 'How it was made'), # goes before the first of these
+                        **fields, # stored in the model's index entry too (e.g. the numbers behind `text`)
+                       ) -> str:
+    "Add or replace one section of a shipped model's card and store `fields` in its index entry; returns the new card."
+    out = Path(out); doc = read_index(out)
+    if name not in doc.get('weights', {}):
+        raise ValueError(f"{name!r}: not a shipped model in {out} (there: {', '.join(doc.get('weights', {})) or 'none'})")
+    entry = doc['weights'][name]; card = out/entry['card']
+    if not card.is_file(): raise FileNotFoundError(f"{card}: the card of {name} is missing (ship it again)")
+    secs = [s for s in _sections(card.read_text()) if s[0] != title]
+    at = next((k for k, (t, _) in enumerate(secs) if t in before), len(secs))
+    if not secs[at - 1][1].endswith('\n\n'): secs[at - 1] = (secs[at - 1][0], secs[at - 1][1].rstrip('\n') + '\n\n')
+    secs.insert(at, (title, f"## {title}\n\n{text.strip()}\n\n"))
+    md = ''.join(t for _, t in secs).rstrip('\n') + '\n'
+    entry.update(fields)
+    with atomic_write(card, 'w') as fh: fh.write(md)
+    with atomic_write(out/'index.json', 'w') as fh: json.dump(doc, fh, indent=1)
+    return md
 
 # %% ../nbs/31_pretrained.ipynb #12da8b94
 def load_pretrained(cls, name:str|None=None, # a shipped model (None: the default; see `available_weights`)

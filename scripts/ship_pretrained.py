@@ -8,6 +8,11 @@ shipped (fp16) file itself.
         --extra small-full-long=runs/human-12k --default small-full-long --val data/celeba_val128 --n 300 --out weights
 
 Re-running replaces the entries it writes and keeps the others.
+
+    python scripts/ship_pretrained.py --intervals small-full=results/confidence-cpu/small-full.json ...
+
+adds to shipped models' cards their metrics with 95 % bootstrap intervals from an evaluation that kept per-face values
+(`cali-sketch eval NAME --data ... --split all --out EVAL.json`; chapter 42b), without touching their weights.
 """
 import argparse, json, os, sys
 from pathlib import Path
@@ -28,6 +33,28 @@ def figure(name, out, sketches, label='fp16'):
     titles = ['drawing', 'S (normalised)', 'R' if p.g1 is not None else 'R (none: G2 sees S)', 'P']
     return fig_to_png(show_grid(rows, titles, size=1.25, suptitle=f'{name} ({label}) on real sketches'), dpi=60)
 
+def attach_intervals(name, eval_file, out):
+    "Put shipped model `name`'s metrics with 95 % bootstrap intervals (from its evaluation in `eval_file`) in its card and index entry."
+    from cali_sketch.pretrained import read_index, attach_card_section
+    from cali_sketch.evalcli import model_intervals, intervals_table
+    runs = json.loads(Path(eval_file).read_text())['runs']
+    if name not in runs: sys.exit(f"{eval_file}: no evaluation of {name} (there: {', '.join(runs)})")
+    ev, entry = runs[name], read_index(out)['weights'].get(name)
+    if entry is None: sys.exit(f"{name}: not shipped in {out}")
+    src = {Path(v).name for v in ev['model'].get('sources', {}).values()}
+    if src != {entry['file']}: sys.exit(f"{eval_file}: {name}'s evaluation read {sorted(src)}, not the shipped {entry['file']}")
+    mi = model_intervals({**ev, 'name': name})
+    d = mi['data']
+    text = (intervals_table(mi) + f" All {d['count']} val faces of `{Path(d['path']).name}` ({d['size']} px, split {d['split']}); the first "
+            "300 are the faces and sketches of the table above. FD-HEDVGG16 depends on the number of faces (lower with more): compare it only "
+            f"between evaluations of the same faces. Whether this model beats another is a paired question: `cali-sketch compare` "
+            f"(results/confidence-cpu).")
+    keep = {k: mi[k] for k in ('faces', 'level', 'resamples', 'seed')}
+    keep['rows'] = {sv: {m: [float(f'{x:.6g}') for x in v] for m, v in r.items()} for sv, r in mi['rows'].items()}
+    keep['data'] = {'name': Path(d['path']).name, 'split': d['split'], 'size': d['size']}
+    attach_card_section(name, f"With {mi['level']:.0%} intervals, on all {d['count']} val faces", text, out, val_ci=keep)
+    print(f"{name}: intervals on {d['count']} faces added to its card", flush=True)
+
 def write_readme(out):
     "weights/README.md: what is shipped, from index.json."
     from cali_sketch.pretrained import read_index, LICENCE
@@ -47,6 +74,11 @@ def write_readme(out):
             rows.append(f"| *{n}* | learns nothing: {ev['model']['stages']} | – | {f(R.get('edge-F1@2px'), '.3f')} | {f(R.get('chamfer'), '.2f')} | "
                         f"{f(P.get('PSNR'), '.2f')} | {f(P.get('FD-HEDVGG16'), '.0f')} |")
     total = sum(e['bytes'] for e in doc['weights'].values())
+    ci = [n for n, e in doc['weights'].items() if e.get('val_ci')]
+    ci_note = (f"\n\n{'Every' if len(ci) == len(doc['weights']) else ', '.join(ci) + ':'} card also gives each number on all "
+               f"{doc['weights'][ci[0]]['val_ci']['faces']} val faces with its 95 % bootstrap interval over the faces (chapter 42b): "
+               "PSNR moves by about ±0.15 dB and edge F1 by about ±0.007 between draws of faces, the FD by hundreds. Whether one "
+               "model beats another is a paired question, answered in `results/confidence-cpu`.") if ci else ''
     text = f"""# Pretrained weights
 
 Small Cali-Sketch models trained on this project's 2-core CPU machine, shipped so that a fresh clone has something
@@ -64,7 +96,7 @@ Metrics on the val faces as in chapter 42 (human-like sketches of severity 0.5; 
 target E_gt, S's own in brackets; FD-HEDVGG16 is a Fréchet distance on HED VGG-16 features, not FID, biased at this
 sample size: compare within the table). The two rows in italics learn nothing (chapter 41a,
 `results/references-cpu`): the mean face beats every P here on SSIM, because a sketch carries no colour and pixel
-scores reward the average face; the nearest face's real photos set the floor of the feature distance.
+scores reward the average face; the nearest face's real photos set the floor of the feature distance.{ci_note}
 
 **Licence.** {LICENCE}
 
@@ -86,6 +118,7 @@ def main(argv=None):
     ap.add_argument('--what', action='append', default=[], metavar='NAME=TEXT', help='the one-line description of an --extra model (repeat)')
     ap.add_argument('--note', action='append', default=[], metavar='NAME=TEXT', help='a line for the card of NAME (repeat)')
     ap.add_argument('--dtype', action='append', default=[], metavar='NAME=int8', help="store NAME int8, one scale per channel (chapter 17) instead of fp16 (repeat)")
+    ap.add_argument('--intervals', action='append', default=[], metavar='NAME=EVAL.json', help="add NAME's metrics with bootstrap intervals from EVAL.json to its card (repeat)")
     ap.add_argument('--cmd', action='append', default=[], metavar='NAME=COMMAND', help="a command that trained NAME (or 'repro=' for the variants), for its card (repeat)")
     a = ap.parse_args(argv)
     from cali_sketch.pretrained import ship_weights
@@ -129,6 +162,9 @@ def main(argv=None):
                          commands=made, dtype=dt)
         fig.unlink()
         print(f"shipped {name}: {e['bytes'] / 1e6:.2f} MB, {label} error P max {e['diff']['P']['max']:.2g}", flush=True)
+    for c in a.intervals:
+        name, f = c.split('=', 1)
+        attach_intervals(name, f, out)
     write_readme(out)
     total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
     print(f"{out}: {total / 1e6:.1f} MB in all (limit 25 MB)")
