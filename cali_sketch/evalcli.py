@@ -186,7 +186,7 @@ def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panel
     fig.tight_layout(); return fig
 
 # %% ../nbs/42b_evalcli.ipynb #5fb0790c
-_CI_ROWS = (('P', 'PSNR'), ('P', 'SSIM'), ('P', 'L1'), ('P', 'FD'), ('R', 'edge-F1@2px'), ('R', 'chamfer'), ('S', 'edge-F1@2px'), ('S', 'chamfer'))
+_CI_ROWS = (('P', 'PSNR'), ('P', 'SSIM'), ('P', 'L1'), ('R', 'edge-F1@2px'), ('R', 'chamfer'), ('S', 'edge-F1@2px'), ('S', 'chamfer'))  # per-face metrics, in table order
 
 def model_intervals(ev:dict, # one model's evaluation with per-face values (`cali-sketch eval`)
                     level:float=0.95, # coverage of the intervals
@@ -199,13 +199,9 @@ def model_intervals(ev:dict, # one model's evaluation with per-face values (`cal
     n = ev['data']['count']; idx = bootstrap_indices(n, resamples, seed)
     reps, rows = ev.get('bootstrap', {}).get('replicates', {}), {}
     for s, pf in ev['per_face'].items():
-        r = {}
-        for part, m in _CI_ROWS:
-            if m == 'FD':
-                for fd, rr in reps.get(s, {}).items():
-                    full = ev['results'][s]['P'][fd]; r[f'{fd} of P'] = [full, *_basic(full, rr, level)]
-            elif m in pf.get(part, {}): r[f'{m} of {part}'] = list(mean_ci(pf[part][m], idx, level))
-        rows[s] = r
+        ci = lambda parts: {f'{m} of {part}': list(mean_ci(pf[part][m], idx, level)) for part, m in _CI_ROWS if part in parts and m in pf.get(part, {})}
+        fds = {f'{fd} of P': [ev['results'][s]['P'][fd], *_basic(ev['results'][s]['P'][fd], rr, level)] for fd, rr in reps.get(s, {}).items()}
+        rows[s] = {**ci('P'), **fds, **ci('RS')}  # P's Fréchet distances right after its per-face metrics, as the cards show them
     return {'name': name, 'faces': n, 'level': level, 'resamples': resamples, 'seed': seed, 'data': ev['data'],
             'fd_resamples': ev.get('bootstrap', {}).get('resamples'), 'rows': rows}
 
@@ -219,7 +215,8 @@ def intervals_table(mi:dict, # a `model_intervals` result
     lines = ['| severity | ' + ' | '.join(k + arrow(k) for k in cols) + ' |', '|---:|' + '---:|' * len(cols)]
     for s, r in mi['rows'].items():
         lines.append(f'| {s} | ' + ' | '.join(cell(*r[k], _decimals(r[k][1], r[k][2], 2)) if k in r else '–' for k in cols) + ' |')
-    fd = f"; Fréchet distances: basic intervals from the {mi['fd_resamples']} face resamples the evaluation kept" if mi.get('fd_resamples') else ''
+    shown = mi.get('fd_resamples') and any(k.startswith(('FD', 'FID', 'KD', 'KID')) for k in cols)  # no footnote for a column left out
+    fd = f"; Fréchet distances: basic intervals from the {mi['fd_resamples']} face resamples the evaluation kept" if shown else ''
     return '\n'.join(lines) + (f"\n\n{mi['name']} on {mi['faces']} faces; {mi['level']:.0%} bootstrap intervals over the faces "
                               f"({mi['resamples']:,} resamples, seed {mi['seed']}{fd}).")
 
