@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from .models import make_scn, make_isn
 from .vgg import FeatureExtractor
-from .losses import isn_generator_losses, d_losses, total
+from .objectives import isn_generator_losses, d_losses, total
 from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from .models import make_scn, make_isn
-from .losses import scn_generator_losses, isn_generator_losses, d_losses, total
+from .objectives import scn_generator_losses, isn_generator_losses, d_losses, total
 from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
 from .isn import make_extractor, fast_frozen

@@ -11,7 +11,8 @@ from torch.utils.data import default_collate
 from .corrupt import CorruptConfig
 from .humanlike import HumanConfig
 from .models import ModelConfig, make_scn
-from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights, scn_generator_losses, d_losses, total
+from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights
+from .objectives import scn_generator_losses, d_losses, total
 from .core import seed_everything
 from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
 from .checkpoint import load_exported
