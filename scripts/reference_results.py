@@ -2,9 +2,9 @@
 """The figure behind results/references-cpu: a shipped model beside the two reference predictors of chapter 41a
 (the nearest training face, the mean training face), on CelebA val faces and on the real freehand sketches.
 
-    cali-sketch eval small-full-longer small-baseline small-no-perc-style --references mean nearest \\
-        --reference-data data/celeba_train128 --data data/celeba_val128 --split all --n 300 --out results/references-cpu/eval.json
-    python scripts/reference_results.py --model small-full-longer --bank data/celeba_train128 --val data/celeba_val128 \\
+    cali-sketch eval --references mean nearest --reference-data data/celeba_train128 --data data/celeba_val128 \\
+        --split all --out results/references-cpu/eval600.json
+    python scripts/reference_results.py --model small-full-finetuned --bank data/celeba_train128 --val data/celeba_val128 \\
         --out results/references-cpu
 
 Writes figure.png into --out: per row, S, the model's R and P, the nearest training face's R (its clean sketch) and
