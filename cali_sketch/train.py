@@ -205,9 +205,11 @@ def demo(out='runs/demo', # results folder
          lr:float=DEMO_LR, # generator learning rate (discriminators: lr/10)
          device:str='cpu',
          progress:bool=True,
-         threads:int|None=1, # torch CPU threads while training (None: leave as is)
+         threads:int|None=None, # torch CPU threads while training (None: torch's default, every core; 1 on a busy machine)
         ) -> Path:
     "Train SCN, ISN and joint briefly on synthetic faces and write `out/index.html`; returns its path."
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads={threads!r}: give a number of CPU threads >= 1, or None for every core")
     out, steps = Path(out), {**DEMO_STEPS, **(steps or {})}
     state_f = out/'demo.json'
     state = json.loads(state_f.read_text()) if state_f.exists() else {}
@@ -293,6 +295,7 @@ def _demo_parser() -> argparse.ArgumentParser:
     ap.add_argument('--batch-size', type=int, default=4)
     ap.add_argument('--lr', type=float, default=DEMO_LR, help=f"generator learning rate, discriminators lr/10 (default {DEMO_LR:g}; the paper: 1e-4)")
     ap.add_argument('--device', default='cpu')
+    ap.add_argument('--threads', type=int, help='torch CPU threads (default: every core; 1 when another job keeps the cores busy)')
     ap.add_argument('--quick', action='store_true', help='a few steps on few faces: checks that everything runs')
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
     return ap
@@ -310,7 +313,8 @@ def demo_cli(argv:list[str]|None=None) -> int:
         steps = dict(zip(steps, v * 3 if len(v) == 1 else v))
     n = a.n or (24 if a.quick else 64)
     if not 0 < a.lr < 1: err(f"--lr {a.lr}: must be in (0, 1)"); return 2
-    try: page = demo(a.out, n=n, size=a.size, steps=steps, batch_size=a.batch_size, lr=a.lr, device=a.device, progress=not a.quiet)
+    if a.threads is not None and a.threads < 1: err(f"--threads {a.threads}: give at least 1 (default: every core)"); return 2
+    try: page = demo(a.out, n=n, size=a.size, steps=steps, batch_size=a.batch_size, lr=a.lr, device=a.device, progress=not a.quiet, threads=a.threads)
     except (ValueError, FileNotFoundError) as e: err(e); return 2
     print(f"demo results: {page}")
     return 0
