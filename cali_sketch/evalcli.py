@@ -186,7 +186,7 @@ def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panel
     fig.tight_layout(); return fig
 
 # %% ../nbs/42b_evalcli.ipynb #5fb0790c
-_CI_ROWS = (('P', 'PSNR'), ('P', 'SSIM'), ('P', 'L1'), ('R', 'edge-F1@2px'), ('R', 'chamfer'), ('S', 'edge-F1@2px'), ('S', 'chamfer'))  # per-face metrics, in table order
+_CI_ROWS = _ROWS + (('S', 'edge-F1@2px'), ('S', 'chamfer'))  # the compared metrics, and the input sketch's own edge scores
 
 def model_intervals(ev:dict, # one model's evaluation with per-face values (`cali-sketch eval`)
                     level:float=0.95, # coverage of the intervals
