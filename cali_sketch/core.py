@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #1860a864
 from __future__ import annotations
-import os, io, sys, time, random, tempfile, warnings, contextlib
+import os, io, sys, math, time, random, tempfile, warnings, contextlib
+from dataclasses import fields
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,7 +14,8 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
            'save_image', 'torch_save', 'seed_everything', 'make_rng', 'FallbackWarning', 'announce_fallback',
-           'GridFigure', 'show_grid', 'fig_to_png', 'interactive', 'LineProgress', 'progress', 'default_device']
+           'check_fields', 'GridFigure', 'show_grid', 'fig_to_png', 'interactive', 'LineProgress', 'progress',
+           'default_device']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
 class ImageError(ValueError):
@@ -149,6 +151,25 @@ def announce_fallback(msg:str):
     "Warn loudly that a substitute is in use."
     warnings.warn(msg, FallbackWarning, stacklevel=2)
     print(f"\n{'!'*80}\n!! FALLBACK: {msg}\n{'!'*80}", file=sys.stderr)
+
+# %% ../nbs/00_core.ipynb #aedd1cb2
+def check_fields(obj, # a dataclass instance whose fields are all numbers
+                 whole=(), # fields that must be whole numbers
+                 unit=(), # fields that must lie in [0, 1]
+                 positive=(), # fields that must be > 0
+                 least:dict|None=None, # field -> its smallest allowed value (above 0)
+                ):
+    "Raise `ValueError('Class.field=value: why')` for the first field of `obj` that breaks a rule; every field must be a finite number >= 0."
+    least = least or {}
+    for f in fields(obj):
+        n, v = f.name, getattr(obj, f.name)
+        bad = lambda why: ValueError(f"{type(obj).__name__}.{n}={v!r}: {why}")
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise bad("must be a finite number")
+        if n in whole and int(v) != v: raise bad("must be a whole number")
+        if v < least.get(n, 0): raise bad(f"must be >= {least.get(n, 0)}")
+        if n in positive and v <= 0: raise bad("must be > 0")
+        if n in unit and v > 1: raise bad("must be in [0, 1]")
 
 # %% ../nbs/00_core.ipynb #d8585035
 def _as_display(x):

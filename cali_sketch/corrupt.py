@@ -4,10 +4,10 @@
 
 # %% ../nbs/03_corrupt.ipynb #88ad0d46
 from __future__ import annotations
-import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 import numpy as np
 import cv2
+from .core import check_fields
 
 # %% auto #0
 __all__ = ['KINDS', 'FACE_PARTS', 'toy_face_edges', 'CorruptConfig', 'corrupt_sketch', 'Corruptor']
@@ -66,16 +66,7 @@ class CorruptConfig:
     intensity:float=0.3      # strokes greyed by up to this fraction (pencil pressure), varying smoothly
 
     def __post_init__(self):
-        for f in fields(self):
-            n, v = f.name, getattr(self, f.name)
-            bad = lambda why: ValueError(f"CorruptConfig.{n}={v!r}: {why}")
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-                raise bad("must be a finite number")
-            if n in _INT_FIELDS and int(v) != v: raise bad("must be a whole number")
-            if n == 'global_grid' and v < 2: raise bad("must be at least 2")
-            if n in ('segment_len', 'wobble_len') and v <= 0: raise bad("must be > 0")
-            if v < 0: raise bad("must be >= 0")
-            if n in _UNIT_FIELDS and v > 1: raise bad("must be in [0, 1]")
+        check_fields(self, whole=_INT_FIELDS, unit=_UNIT_FIELDS, positive=('segment_len', 'wobble_len'), least={'global_grid': 2})
 
     def only(self, *kinds:str) -> CorruptConfig:
         "A copy in which only the named `KINDS` of mistake are made (for ablations and figures)."

@@ -4,9 +4,9 @@
 
 # %% ../nbs/05_humanlike.ipynb #27e7f9aa
 from __future__ import annotations
-import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 import numpy as np
+from .core import check_fields
 from .corrupt import _smooth_field
 from .strokes import Strokes, PARTS, _BOXES, arclength
 from .pen import draw_strokes
@@ -35,15 +35,7 @@ class HumanConfig:
     pressure:float=0.35     # variation of the ink darkness (pencil pressure), slow along and across strokes
 
     def __post_init__(self):
-        for f in fields(self):
-            n, v = f.name, getattr(self, f.name)
-            bad = lambda why: ValueError(f"HumanConfig.{n}={v!r}: {why}")
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-                raise bad("must be a finite number")
-            if v < 0: raise bad("must be >= 0")
-            if n == 'warp_grid' and (int(v) != v or v < 2): raise bad("must be a whole number >= 2")
-            if n in ('wobble_len', 'width') and v <= 0: raise bad("must be > 0")
-            if n in _UNIT and v > 1: raise bad("must be in [0, 1]")
+        check_fields(self, whole=('warp_grid',), unit=_UNIT, positive=('wobble_len', 'width'), least={'warp_grid': 2})
 
     def only(self, *kinds:str) -> HumanConfig:
         "A copy in which only the named `HUMAN_KINDS` of mistake are made (for ablations and figures)."

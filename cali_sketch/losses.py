@@ -5,9 +5,10 @@
 # %% ../nbs/13_losses.ipynb #c7fa5f91
 from __future__ import annotations
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 import torch
 from torch import nn
+from .core import check_fields
 
 # %% auto #0
 __all__ = ['LSGANLoss', 'calibration_loss', 'scn_calibration', 'l1_loss', 'perceptual_loss', 'gram', 'style_loss', 'tv_loss',
@@ -129,19 +130,13 @@ def tv_loss(x:torch.Tensor, # images (..., H, W)
     return (x[..., :, 1:] - x[..., :, :-1]).abs().mean() + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
 
 # %% ../nbs/13_losses.ipynb #10715f37
-def _validate_weights(obj):
-    for f in fields(obj):
-        v = getattr(obj, f.name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            raise ValueError(f"{type(obj).__name__}.{f.name}={v!r}: must be a finite number >= 0")
-
 @dataclass
 class ScnLossWeights:
     "Weights of the SCN (G1) losses: EdgeConnect's edge-model values."
     adv:float=1.0 # LSGAN generator loss
     cal_global:float=10.0 # calibration against the global contours E_gc
     cal_local:float=10.0 # calibration against the target with local details (E_gt)
-    def __post_init__(self): _validate_weights(self)
+    def __post_init__(self): check_fields(self)
 
 @dataclass
 class IsnLossWeights:
@@ -151,4 +146,4 @@ class IsnLossWeights:
     perc:float=0.1 # perceptual (VGG features)
     style:float=250.0 # style (Gram matrices)
     tv:float=0.1 # total variation (not in EdgeConnect; small)
-    def __post_init__(self): _validate_weights(self)
+    def __post_init__(self): check_fields(self)
