@@ -4,7 +4,7 @@
 
 # %% ../nbs/42b_evalcli.ipynb #9a7d9378
 from __future__ import annotations
-import sys, json, argparse
+import os, sys, json, argparse
 from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
@@ -45,10 +45,12 @@ def _eval_parser() -> argparse.ArgumentParser:
     return ap
 
 def _unique(names:list[str]) -> list[str]:
-    seen, out = {}, []
+    "The names in order, a repeated one given the first free `-2`, `-3`, ... suffix (never a name already given)."
+    used, out = set(), []
     for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f'{n}-{seen[n]}')
+        k, i = n, 1
+        while k in used: i += 1; k = f'{n}-{i}'
+        used.add(k); out.append(k)
     return out
 
 def eval_cli(argv:list[str]|None=None) -> int:
@@ -70,6 +72,7 @@ def eval_cli(argv:list[str]|None=None) -> int:
     if bad := [s for s in a.severities if not 0 <= s <= 1]: err(f"--severities {bad}: each must be in [0, 1]"); return 2
     if a.n is not None and a.n < 1: err(f"--n {a.n}: must be at least 1"); return 2
     if a.resamples < 0: err(f"--resamples {a.resamples}: must be 0 or more"); return 2
+    if a.batch_size < 1: err(f"--batch-size {a.batch_size}: must be at least 1"); return 2
     out = Path(a.out) if a.out else (Path(a.runs[0])/'eval.json' if len(a.runs) == 1 and Path(a.runs[0]).is_dir() else Path('eval.json'))
     evals = {}
     try:
@@ -78,11 +81,11 @@ def eval_cli(argv:list[str]|None=None) -> int:
         if a.references:
             for name, p in reference_predictors(ref_data, a.references, progress=not a.quiet).items():
                 models.append(EvalModel(name=name, device=a.device, **p)); labels.append(f'reference: {p["info"]["bank"]}')
-        for name, r in zip(_unique([m.name for m in models]), models):
+        for name, r, label in zip(_unique([m.name for m in models]), models, labels):
             ev = evaluate_run(r, a.data, a.severities, a.n, a.seed, a.batch_size, a.device,
                               None if a.feature_distance == 'none' else a.feature_distance, a.fid_weights or 'auto',
                               None if a.split == 'all' else a.split, corrupt=a.sketch, bootstrap=a.resamples, progress=not a.quiet)
-            ev['run'] = labels[len(evals)]; evals[name] = ev
+            ev['run'] = label; evals[name] = ev
     except FileNotFoundError as e: err(e); return 1
     except (ValueError, KeyError, RuntimeError) as e: err(e); return 2
     table = results_table(evals)
@@ -233,22 +236,29 @@ def _compare_parser() -> argparse.ArgumentParser:
     ap.add_argument('--plot', metavar='FILE.png', help='also draw the forest plot')
     return ap
 
+def _file_labels(paths:list[Path]) -> list[str]:
+    "Distinct short names for eval files: their stems, or where stems repeat their paths below the folder they share."
+    if len({p.stem for p in paths}) == len(paths): return [p.stem for p in paths]
+    full = [p.resolve() for p in paths]
+    root = Path(os.path.commonpath([p.parent for p in full]))
+    return [p.relative_to(root).with_suffix('').as_posix() for p in full]
+
 def _read_models(files:list[str]) -> dict:
-    "{name: evaluation} over the 'runs' of eval files; a name in two files gets its file's name added."
-    found = []
-    for f in files:
-        p = Path(f)
+    "{name: evaluation} over the 'runs' of eval files; a name in two files gets its file's label (`_file_labels`) added."
+    found, paths = [], [Path(f) for f in files]
+    if len({p.resolve() for p in paths}) < len(paths): raise ValueError(f"{', '.join(files)}: a file is given twice")
+    for f, p, label in zip(files, paths, _file_labels(paths)):
         if not p.is_file(): raise FileNotFoundError(f"{f}: no such evaluation file (make one with `cali-sketch eval`)")
         try: doc = json.loads(p.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{f}: not a JSON file ({e})") from None
         if not isinstance(doc, dict) or not isinstance(doc.get('runs'), dict):
             raise ValueError(f"{f}: not a `cali-sketch eval` file (no 'runs')")
-        found += [(name, p.stem, ev) for name, ev in doc['runs'].items()]
+        found += [(name, label, ev) for name, ev in doc['runs'].items()]
     counts = {}
     for name, _, _ in found: counts[name] = counts.get(name, 0) + 1
     models = {}
-    for name, stem, ev in found:
-        key = name if counts[name] == 1 else f'{name} ({stem})'
+    for name, label, ev in found:
+        key = name if counts[name] == 1 else f'{name} ({label})'
         models[key] = {**ev, 'name': key}
     return models
 

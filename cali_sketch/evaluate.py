@@ -14,11 +14,10 @@ from .core import atomic_write, progress as _progress
 from .corrupt import CorruptConfig
 from .humanlike import HumanConfig
 from .data import PreparedFaces
-from .prepare import read_manifest
-from .models import ModelConfig, G2
+from .models import G2
 from .layers import fold_spectral_norm
 from .pipeline import CaliSketch
-from .loading import _torch_ckpt as _ckpt  # one checkpoint reader, shared with the pipeline
+from .loading import read_networks, _load_into, _size_of  # one reader of weights files, shared with the pipeline
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
 from .bootstrap import bootstrap_indices, fd_replicates
@@ -45,7 +44,8 @@ class EvalModel:
                  level=None, # a level-conditioned G1's level: a number or (B,) tensor (default: `self.level`, else 0.5)
                 ) -> tuple[torch.Tensor|None, torch.Tensor]:
         S = S.to(self.device).float()
-        if level is None: level = getattr(self, 'level', None) or 0.5
+        if level is None: level = getattr(self, 'level', None)
+        if level is None: level = 0.5  # (a pipeline's level 0 is a level, not a missing one)
         if torch.is_tensor(level): level = level.to(self.device).float()
         R = None if self.g1 is None else self.g1(S, level).float().clamp(0, 1)
         P = self.g2(S if R is None else R).float().clamp(0, 1)
@@ -61,40 +61,18 @@ class EvalModel:
         return m
 
 # %% ../nbs/42_evaluate.ipynb #84145165
-def _has_g1(run:Path) -> bool:
-    "Does this run folder / checkpoint hold a G1 (SCN) somewhere `CaliSketch.from_run` looks?"
-    if run.is_file(): return run.suffix == '.safetensors' or 'G1' in _ckpt(run)['models']
-    if (run/'joint'/'last.pt').is_file() or (run/'scn'/'last.pt').is_file(): return True
-    if any(run.glob('*.safetensors')): return True
-    return (run/'last.pt').is_file() and 'G1' in _ckpt(run/'last.pt')['models']
-
-def _g2_only(run:Path, meta:dict, device) -> EvalModel:
-    "A one-stage model: G2 from an ISN checkpoint (the run file, its last.pt, or isn/last.pt)."
-    cands = [run] if run.is_file() else [run/'last.pt', run/'isn'/'last.pt']
-    if meta.get('stages', {}).get('isn'): cands.insert(0, Path(meta['stages']['isn'])/'last.pt')
-    f = next((c for c in cands if c.is_file()), None)
-    if f is None: raise FileNotFoundError(f"{run}: no weights found (looked for {', '.join(map(str, cands))}); train it first")
-    sd = _ckpt(f); c = sd['config']
-    if 'G2' not in sd['models']: raise ValueError(f"{f}: holds no G2 (it has {sorted(sd['models'])}): not a model that paints photos")
-    mc = ModelConfig(**c['model'])
-    g2 = G2(mc); g2.load_state_dict(sd['models']['G2']); fold_spectral_norm(g2)
-    trained_on = meta.get('g2_input') or c.get('isn_input', '?')
-    info = dict(model=c['model'], sources={'G2': str(f)}, g2_trained_on=trained_on, run_configs={'isn': c})
+def _g2_only(run:Path, meta:dict, ws:dict, device) -> EvalModel:
+    "A one-stage model: the G2 of an ISN run, of a one-stage exported file, or of the ISN stage a variant names."
+    isn = Path(meta.get('stages', {}).get('isn') or '')
+    if meta.get('stages', {}).get('isn') and (isn/'last.pt').is_file(): ws = read_networks(isn/'last.pt', ('G2',))
+    if 'G2' not in ws: raise ValueError(f"{run}: holds no G2 (it has {sorted(ws)}): not a model that paints photos")
+    w = ws['G2']; c = w.config
+    g2 = fold_spectral_norm(_load_into(G2(w.model), w.sd, w.file, 'G2'))
+    trained_on = meta.get('g2_input') or c.get('g2_input') or c.get('isn_input', '?')
+    info = dict(model=asdict(w.model), sources={'G2': str(w.file)}, g2_trained_on=trained_on,
+                run_configs={'isn': c} if w.file.suffix == '.pt' else {})
     if trained_on != 'sketch': info['note'] = f"G2 trained on {trained_on!r} inputs, evaluated on raw S (no calibration at test time)"
-    return EvalModel(None, g2, c.get('size') or _manifest_size(c.get('data')), run.name if run.is_dir() else run.stem, info, device)
-
-def _manifest_size(data) -> int|None:
-    "The side of the faces in prepared folder `data`, None if it is not (or no longer) there."
-    try: return int(read_manifest(data)['size']) if data else None
-    except (OSError, ValueError, KeyError): return None
-
-def _run_size(run:Path) -> int|None:
-    "The face size a two-stage run trained at: its configs' `size`, else its data's manifest."
-    for f in [run] if run.is_file() else [run/'joint'/'last.pt', run/'last.pt', run/'scn'/'last.pt']:
-        if f.is_file() and f.suffix == '.pt':
-            c = _ckpt(f)['config']
-            return c.get('size') or _manifest_size(c.get('data'))
-    return None
+    return EvalModel(None, g2, _size_of(c), run.name if run.is_dir() else run.stem, info, device)
 
 def load_for_eval(run, # run folder / checkpoint / exported .safetensors, a `CaliSketch`, or an `EvalModel`
                   device='cpu') -> EvalModel:
@@ -104,14 +82,14 @@ def load_for_eval(run, # run folder / checkpoint / exported .safetensors, a `Cal
     run = Path(run)
     if not run.exists(): raise FileNotFoundError(f"{run}: no such run folder or weights file")
     meta = json.loads((run/'variant.json').read_text()) if run.is_dir() and (run/'variant.json').is_file() else {}
-    if meta.get('g2_input') == 'sketch' or not _has_g1(run): m = _g2_only(run, meta, device)
+    ws = read_networks(run)  # what the pipeline would load, from .pt checkpoints or exported files alike
+    if 'G1' not in ws or 'sketch' in (meta.get('g2_input'), ws['G1'].config.get('g2_input')): m = _g2_only(run, meta, ws, device)
     else:
-        size = _run_size(run)
-        m = EvalModel.from_pipeline(CaliSketch.from_run(run, device=device, size=size), run.name if run.is_dir() else run.stem)
-        m.size = size  # None when unknown (the pipeline then assumes 128)
-        m.info['run_configs'] = {Path(f).parent.name: _ckpt(Path(f))['config'] for f in sorted(set(m.info.get('sources', {}).values()))
-                                 if str(f).endswith('.pt')}
-        m.info['g2_trained_on'] = meta.get('g2_input', 'R')
+        pipe = CaliSketch.from_run(run, device=device)
+        m = EvalModel.from_pipeline(pipe, run.name if run.is_dir() else run.stem)
+        m.size = pipe.info['size']  # None when unknown (the pipeline then assumes 128)
+        m.info['run_configs'] = {w.file.parent.name: w.config for w in ws.values() if w.file.suffix == '.pt'}
+        m.info['g2_trained_on'] = meta.get('g2_input') or ws['G1'].config.get('g2_input', 'R')
     if meta: m.info['variant'] = meta.get('variant'); m.name = meta.get('variant') or m.name
     return m
 

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
+from .core import progress as _progress
 
 # %% auto #0
 __all__ = ['psnr', 'l1', 'ssim', 'EdgePRF', 'edge_prf', 'chamfer', 'edge_match_image', 'ImageMetrics', 'evaluate_images',
@@ -17,13 +18,14 @@ __all__ = ['psnr', 'l1', 'ssim', 'EdgePRF', 'edge_prf', 'chamfer', 'edge_match_i
 
 # %% ../nbs/40_metrics.ipynb #479060b6
 def _pair(x:torch.Tensor, y:torch.Tensor, names=('x', 'y')):
-    "Check two image batches: same shape (B,C,H,W), floating, values in [0,1] (a small tolerance); return them as float64."
+    "Check two image batches: same shape (B,C,H,W), finite values in [0,1] (a small tolerance); return them as float64."
     for t, n in zip((x, y), names):
         if not isinstance(t, torch.Tensor): raise TypeError(f"{n}: expected a torch.Tensor, got {type(t).__name__}")
         if t.ndim != 4: raise ValueError(f"{n}: expected a batch (B,C,H,W), got shape {tuple(t.shape)}")
     if x.shape != y.shape: raise ValueError(f"{names[0]} and {names[1]} differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
     x, y = x.detach().double(), y.detach().double()
     for t, n in zip((x, y), names):
+        if not torch.isfinite(t).all(): raise ValueError(f"{n}: {int((~torch.isfinite(t)).sum())} values are NaN or infinite (a diverged model?)")
         lo, hi = t.min().item(), t.max().item()
         if lo < -1e-3 or hi > 1 + 1e-3: raise ValueError(f"{n}: values must lie in [0,1], found [{lo:.3g}, {hi:.3g}]")
     return x, y
@@ -75,6 +77,7 @@ def _mask(a, threshold:float, name:str) -> np.ndarray:
     a = np.asarray(a)
     if a.ndim == 3 and a.shape[0] == 1: a = a[0]
     if a.ndim != 2: raise ValueError(f"{name}: expected an edge map (H,W) or (1,H,W), got shape {a.shape}")
+    if a.dtype != bool and not np.isfinite(a).all(): raise ValueError(f"{name}: the edge map holds NaN or infinite values (a diverged model?)")
     return a if a.dtype == bool else a > threshold
 
 def _dist_to(m:np.ndarray) -> np.ndarray:
