@@ -152,7 +152,7 @@ def announce_fallback(msg:str):
     warnings.warn(msg, FallbackWarning, stacklevel=2)
     print(f"\n{'!'*80}\n!! FALLBACK: {msg}\n{'!'*80}", file=sys.stderr)
 
-# %% ../nbs/00_core.ipynb #aedd1cb2
+# %% ../nbs/00_core.ipynb #1f575993
 def check_fields(obj, # a dataclass instance whose fields are all numbers
                  whole=(), # fields that must be whole numbers
                  unit=(), # fields that must lie in [0, 1]
