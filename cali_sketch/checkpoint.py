@@ -69,10 +69,15 @@ def load_exported(path, # a file written by `export_weights`
     from safetensors import safe_open
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such weights file")
-    with safe_open(path, 'pt', device=str(device)) as f:
-        meta, sds = f.metadata() or {}, {}
-        if meta.get('format') != json.dumps('cali-sketch-weights/1'): raise ValueError(f"{path}: not a cali-sketch weights file")
-        for key in f.keys(): name, k = key.split('.', 1); sds.setdefault(name, {})[k] = f.get_tensor(key)
+    try:
+        with safe_open(path, 'pt', device=str(device)) as f:
+            meta, sds = f.metadata() or {}, {}
+            if meta.get('format') != json.dumps('cali-sketch-weights/1'): raise ValueError(f"{path}: not a cali-sketch weights file")
+            for key in f.keys(): name, k = key.split('.', 1); sds.setdefault(name, {})[k] = f.get_tensor(key)
+    except ValueError: raise
+    except Exception as e:  # safetensors' own error type: a cut copy, a Git LFS pointer, another format
+        raise ValueError(f"{path}: not a readable weights file ({type(e).__name__}: {e}; a partial copy, or a Git LFS pointer "
+                         "not yet pulled?)") from None
     for k, m in (models or {}).items():
         if k not in sds: raise KeyError(f"{path}: has no weights for model '{k}' (it holds {sorted(sds)})")
         unwrap(m).load_state_dict(sds[k])

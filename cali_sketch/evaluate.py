@@ -17,7 +17,7 @@ from .data import PreparedFaces
 from .models import G2
 from .layers import fold_spectral_norm
 from .pipeline import CaliSketch
-from .loading import read_networks, _load_into, _size_of  # one reader of weights files, shared with the pipeline
+from .loading import read_networks, _load_into, _size_of, _variant  # one reader of weights files, shared with the pipeline
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
 from .bootstrap import bootstrap_indices, fd_replicates
@@ -81,7 +81,7 @@ def load_for_eval(run, # run folder / checkpoint / exported .safetensors, a `Cal
     if isinstance(run, CaliSketch): return EvalModel.from_pipeline(run)
     run = Path(run)
     if not run.exists(): raise FileNotFoundError(f"{run}: no such run folder or weights file")
-    meta = json.loads((run/'variant.json').read_text()) if run.is_dir() and (run/'variant.json').is_file() else {}
+    meta = _variant(run)
     ws = read_networks(run)  # what the pipeline would load, from .pt checkpoints or exported files alike
     if 'G1' not in ws or 'sketch' in (meta.get('g2_input'), ws['G1'].config.get('g2_input')): m = _g2_only(run, meta, ws, device)
     else:

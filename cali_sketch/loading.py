@@ -4,7 +4,7 @@
 
 # %% ../nbs/29_loading.ipynb #3933de7a
 from __future__ import annotations
-import dataclasses
+import json, dataclasses
 from typing import NamedTuple
 from dataclasses import asdict
 from pathlib import Path
@@ -63,10 +63,15 @@ def _exported(f:Path) -> tuple[dict, dict]:
     return load_exported(f)
 
 def _candidates(run:Path) -> list[Path]:
-    "Weight files of a run folder, best first: joint, the folder's own last.pt, scn + isn, exported files."
+    "Weight files of a run folder, best first: joint, the folder's own last.pt, scn + isn; without those, its one exported file."
     if run.is_file(): return [run]
-    c = [run/'joint'/'last.pt', run/'last.pt', run/'scn'/'last.pt', run/'isn'/'last.pt']
-    return [p for p in c if p.is_file()] + sorted(run.glob('*.safetensors')) + sorted(run.glob('*/*.safetensors'))
+    c = [p for p in (run/'joint'/'last.pt', run/'last.pt', run/'scn'/'last.pt', run/'isn'/'last.pt') if p.is_file()]
+    if c: return c
+    exported = sorted(run.glob('*.safetensors')) + sorted(run.glob('*/*.safetensors'))
+    if len(exported) > 1:  # each is a whole model: G1 of one beside G2 of another would be a model nobody trained
+        raise ValueError(f"{run}: holds {len(exported)} exported weights files ({', '.join(p.relative_to(run).as_posix() for p in exported)}); "
+                         "each is a whole model: give the one to load")
+    return exported
 
 def _read_any(f:Path) -> tuple[dict, dict]:
     "(state dicts by model name, config dict) of a .pt checkpoint or an exported .safetensors."
@@ -108,17 +113,33 @@ def read_networks(run:Path, # a run folder (see `_candidates`) or one weights fi
         if names is not None and all(k in out for k in names): break
     return out
 
-def load_generators(run, # a run folder (joint/, scn/ + isn/, last.pt or *.safetensors inside) or one weights file
+def _variant(run:Path) -> dict:
+    "The `variant.json` of a `cali-sketch reproduce` variant folder (chapter 43), or {}."
+    f = run/'variant.json'
+    return json.loads(f.read_text()) if run.is_dir() and f.is_file() else {}
+
+def _one_stage(ws:dict, meta:dict) -> bool:
+    "Was this G2 trained on the raw sketch S, with no G1 before it (the `no-scn` and `baseline` variants, their exports)?"
+    c = ws['G2'].config if 'G2' in ws else {}
+    return 'G1' not in ws and 'sketch' in (meta.get('g2_input'), c.get('g2_input'), c.get('isn_input'))
+
+_MISSING_HINT = {'G2': "an SCN-only run has no G2: point at the joint run, or a folder with scn/ and isn/",
+                 'G1': "a G2 trained on clean sketches needs a G1 before it: point at the joint run, or a folder with scn/ and isn/ "
+                       "(`cali-sketch eval` can still score it alone on S)"}
+
+def load_generators(run, # a run folder (joint/, scn/ + isn/, last.pt or one *.safetensors inside) or one weights file
                     cfg:ModelConfig|None=None, # the architecture expected (None: whatever the checkpoint holds)
-                   ) -> tuple[G1, G2, dict]:
-    "Build G1 and G2 from a run's weights; return them with info (config, size, sources)."
+                   ) -> tuple[G1|None, G2, dict]:
+    "Build G1 and G2 from a run's weights (G1 None for a one-stage model: G2 on S); return them with info (config, size, sources)."
     run = Path(run)
     if not run.exists(): raise FileNotFoundError(f"{run}: no such run folder or weights file")
-    ws = read_networks(run, ('G1', 'G2'))
-    missing = [k for k in ('G1', 'G2') if k not in ws]
-    if missing: raise FileNotFoundError(f"{run}: no weights for {' and '.join(missing)} in {[str(f) for f in _candidates(run)]} "
-                                        "(an SCN-only run has no G2: point at the joint run, or a folder with scn/ and isn/)")
-    nets = {k: _load_into(cls(check_config(ws[k].model, cfg, ws[k].file)), ws[k].sd, ws[k].file, k) for k, cls in (('G1', G1), ('G2', G2))}
-    info = dict(sources={k: str(w.file) for k, w in ws.items()}, config=ws['G1'].model,
-                size=next((s for s in (_size_of(ws[k].config) for k in ('G1', 'G2')) if s), None))
-    return nets['G1'], nets['G2'], info
+    meta = _variant(run)
+    isn = Path(meta.get('stages', {}).get('isn') or run)/'last.pt' if meta.get('g2_input') == 'sketch' else None
+    ws = read_networks(isn if isn and isn.is_file() else run, ('G1', 'G2'))
+    need = ('G2',) if _one_stage(ws, meta) else ('G1', 'G2')
+    if missing := [k for k in need if k not in ws]:
+        raise FileNotFoundError(f"{run}: no weights for {' and '.join(missing)} in {[str(f) for f in _candidates(run)]} ({_MISSING_HINT[missing[-1]]})")
+    nets = {k: _load_into(cls(check_config(ws[k].model, cfg, ws[k].file)), ws[k].sd, ws[k].file, k) for k, cls in (('G1', G1), ('G2', G2)) if k in need}
+    info = dict(sources={k: str(ws[k].file) for k in need}, config=ws[need[0]].model, g2_input='R' if 'G1' in need else 'sketch',
+                size=next((s for s in (_size_of(ws[k].config) for k in need) if s), None))
+    return nets.get('G1'), nets['G2'], info

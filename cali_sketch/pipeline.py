@@ -4,12 +4,13 @@
 
 # %% ../nbs/30_pipeline.ipynb #c8f42ec0
 from __future__ import annotations
-import hashlib
+import hashlib, warnings
+from copy import deepcopy
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageOps
 from fastcore.basics import patch
 from .core import ImageError, load_image, to_tensor, seed_everything
 from .models import ModelConfig, G1, G2
@@ -27,13 +28,20 @@ class EmptySketchError(ImageError):
 def _name(x) -> str: return str(x) if isinstance(x, (str, Path)) else f"<{type(x).__name__}>"
 
 def _alpha(x) -> torch.Tensor|None:
-    "The opacity (1,H,W) of an image that is mostly transparent (median alpha < 0.5), else None."
+    "The opacity (1,H,W) of an image that is mostly transparent (median alpha < 0.5), else None; files, PIL images, HxWx4 arrays, (4,H,W) tensors."
     try:
-        im = x if isinstance(x, Image.Image) else Image.open(x) if isinstance(x, (str, Path)) else None
-        if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
-        a = np.asarray(im.convert('RGBA'))[..., 3]
-    except (OSError, ValueError): return None
-    return torch.from_numpy(a.astype(np.float32) / 255)[None] if np.median(a) < 128 else None
+        if isinstance(x, torch.Tensor):  # 0-1 floats or 0-255 values, as for the colour channels
+            if x.ndim != 3 or x.shape[0] != 4: return None
+            a = x[3].detach().float().cpu().numpy(); a = a * 255 if a.max() <= 1 else a
+        elif isinstance(x, np.ndarray):
+            if x.ndim != 3 or x.shape[-1] not in (2, 4): return None
+            a = x[..., -1].astype(np.float32); a = a * 255 if x.dtype != np.uint8 and a.max() <= 1 else a
+        else:
+            im = x if isinstance(x, Image.Image) else Image.open(x) if isinstance(x, (str, Path)) else None
+            if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
+            a = np.asarray(ImageOps.exif_transpose(im).convert('RGBA'))[..., 3].astype(np.float32)  # upright, as `load_image` reads it
+    except (OSError, ValueError, Image.DecompressionBombError): return None  # `load_image` then says what is wrong
+    return torch.from_numpy(a / 255)[None] if np.median(a) < 128 else None
 
 def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
@@ -42,7 +50,8 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                ) -> torch.Tensor:
     "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
     name = _name(x)
-    if isinstance(x, torch.Tensor):
+    if (a := _alpha(x)) is not None: t, invert = a, False  # strokes are what is opaque, whatever colour the transparent pixels hold
+    elif isinstance(x, torch.Tensor):
         t = x.detach().float().cpu()
         if t.ndim == 2: t = t[None]
         if t.ndim != 3 or t.shape[0] not in (1, 3, 4): raise ImageError(name, f"tensor of shape {tuple(x.shape)} is not (H,W), (1,H,W) or (3,H,W)")
@@ -51,10 +60,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     elif isinstance(x, np.ndarray) and x.dtype != np.uint8 and x.ndim == 2:
         t = torch.from_numpy(np.asarray(x, np.float32))[None]
         if t.max() > 1: t = t / 255
-    else:
-        t = to_tensor(load_image(x, 'L', min_size=min_size))
-        a = _alpha(x)
-        if a is not None: t, invert = a, False  # strokes are what is opaque
+    else: t = to_tensor(load_image(x, 'L', min_size=min_size))
     H, W = t.shape[-2:]
     if min(H, W) < min_size: raise ImageError(name, f"too small ({W}x{H}; need at least {min_size}px)")
     t = t.clamp(0, 1)
@@ -101,11 +107,13 @@ class CaliSketch:
                  name:str='', # shown in figures and widgets
                  channels_last:bool|None=None, # NHWC memory (None: on CUDA only; it is slower on CPU for these nets)
                  level:float|None=None, # a level-conditioned G1's calibration level in [0,1] (default 0.5); others: None
+                 copy:bool=True, # run copies (a snapshot): the caller's networks stay trainable. False: take them over (folded, frozen, moved)
                 ):
         if not isinstance(size, int) or size < 8 or size % 4: raise ValueError(f"size={size!r}: must be a multiple of 4 >= 8")
         self.device = torch.device(device or 'cpu')
         self.channels_last = self.device.type == 'cuda' if channels_last is None else channels_last
         mf = torch.channels_last if self.channels_last else torch.preserve_format
+        if copy: g1, g2 = deepcopy(g1), deepcopy(g2)
         self.g1, self.g2 = [None if g is None else fold_spectral_norm(g).eval().requires_grad_(False).to(self.device, memory_format=mf) for g in (g1, g2)]
         self.size, self.name = size, name
         self.calls = dict(g1=0, g2=0)
@@ -130,9 +138,13 @@ class CaliSketch:
                  cfg:ModelConfig|None=None, # expected architecture (None: the checkpoint's)
                  device=None, size:int|None=None, # size: default the run's training size, else 128
                 ) -> CaliSketch:
-        "Load G1 and G2 from a training run folder (or one checkpoint / exported file)."
+        "Load G1 and G2 (or G2 alone, for a one-stage model) from a training run folder, or one checkpoint / exported file."
         g1, g2, info = load_generators(run, cfg)
-        p = cls(g1, g2, size or info['size'] or 128, device, name=Path(run).name)
+        size = size if size is not None else info['size']
+        if size is None:
+            warnings.warn(f"{run}: the face size it was trained at is not recorded, and the data it names cannot be found from "
+                          f"here: assuming 128 px (pass size=, or --size, if it was trained at another)")
+        p = cls(g1, g2, 128 if size is None else size, device, name=Path(run).name, copy=False)
         p.info = info; return p
 
     @classmethod
@@ -154,7 +166,7 @@ class CaliSketch:
     def random(cls, cfg:ModelConfig|None=None, size:int=128, seed:int=0, device=None) -> CaliSketch:
         "Untrained networks (for tests, timing and wiring up front-ends before training)."
         cfg = cfg or ModelConfig.small(); seed_everything(seed)
-        return cls(G1(cfg), G2(cfg), size, device, name=f'random(width={cfg.width}, blocks={cfg.n_blocks})')
+        return cls(G1(cfg), G2(cfg), size, device, name=f'random(width={cfg.width}, blocks={cfg.n_blocks})', copy=False)
 
     @property
     def config(self) -> ModelConfig: return (self.g1 or self.g2).cfg

@@ -52,6 +52,7 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
     if cfg.init_from and not resuming and init is None:
         raise ValueError(f"init_from={cfg.init_from!r}: a fine-tuning run starts with `cali-sketch finetune` (chapter 36); here it can only be resumed")
     tr, va = _datasets(cfg)
+    if cfg.size is None: cfg = dataclasses.replace(cfg, size=tr.size)  # in every checkpoint: the run says its size wherever its data goes
     stage = STAGE_CLASSES[cfg.stage](cfg, va, init=not resuming and not cfg.init_from)
     done = False
     try:
