@@ -9,7 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 import numpy as np
 import torch
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
@@ -50,11 +50,11 @@ def load_image(src, # a path, PIL image, or uint8/float HxW[xC] array
         try:
             with Image.open(p) as im:
                 im.load()  # decode now: truncated files fail here, not later
-                im = im.copy()
+                im = ImageOps.exif_transpose(im)  # a copy, turned as viewers show it
         except UnidentifiedImageError: raise ImageError(p, "not an image (unrecognised format)") from None
         except Image.DecompressionBombError as e: raise ImageError(p, f"too large to decode safely ({e}); scale it down first") from None
         except (OSError, SyntaxError, ValueError) as e: raise ImageError(p, f"unreadable or truncated image ({e})") from None
-    elif isinstance(src, Image.Image): im = src
+    elif isinstance(src, Image.Image): im = src if src.getexif().get(0x0112, 1) == 1 else ImageOps.exif_transpose(src)  # 0x0112: Orientation
     elif isinstance(src, np.ndarray):
         a = src
         if a.dtype != np.uint8:

@@ -70,6 +70,18 @@ def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
             'px/piece': length / max(pieces, 1), 'stroke px': length}
 
 # %% ../nbs/04a_pen.ipynb #9f4a5371
+def _paper(wa, # HxW ink map (1 = stroke)
+           tile:int=32, # px side of the tiles the paper's level is measured in
+          ) -> np.ndarray:
+    "The paper's own ink level under every pixel: the median of each tile's paper, smoothed (white paper: 0)."
+    g = float(np.median(wa))  # the page's paper: a line drawing is mostly paper
+    hi = float(np.percentile(wa[wa > g + 0.05], 99)) if (wa > g + 0.05).any() else g
+    ink = g + (hi - g) / 3  # past this it is surely ink (a stroke, a filled area), which says nothing of the paper under it
+    def level(c): c = c[c < ink]; return np.median(c) if c.size else g
+    n = [max(1, round(s / tile)) for s in wa.shape]
+    med = np.array([[level(c) for c in np.array_split(r, n[1], 1)] for r in np.array_split(wa, n[0], 0)], np.float32)
+    return cv2.resize(med, wa.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
 def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      size:int=128, # the training size of the networks
                      width:float=3., # pen width, px at 256 (the training pen)
@@ -86,6 +98,7 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
     H, W = a.shape; L = max(H, W); work = 2 * size
     k = work / L
     wa = cv2.resize(a, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    wa = np.clip(wa - _paper(wa), 0, 1)  # grey or unevenly lit paper is blank, not ink
     hi = float(np.percentile(wa[wa > 0.05], 99)) if (wa > 0.05).any() else 0.
     if hi <= 0: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
     from skimage.filters import threshold_otsu
