@@ -4,7 +4,7 @@
 
 # %% ../nbs/35_infer.ipynb #f03475ab
 from __future__ import annotations
-import sys, argparse
+import os, sys, argparse
 from pathlib import Path
 from .core import save_image
 from .pipeline import CaliSketch
@@ -12,17 +12,51 @@ from .pipeline import CaliSketch
 # %% auto #0
 __all__ = ['infer_cli']
 
+# %% ../nbs/35_infer.ipynb #bb53df4b
+def _out_names(sketches:list) -> list[str]:
+    "One file name stem per sketch: its own, or `stem-2`, `stem-3`... for a later one with the same stem (ignoring case)."
+    taken = {Path(s).stem.casefold() for s in sketches}  # every sketch's own stem stays free for it
+    used, names = set(), []
+    for s in sketches:
+        stem = Path(s).stem; n, k = stem, 2
+        while n.casefold() in used or (n != stem and n.casefold() in taken): n, k = f'{stem}-{k}', k + 1
+        used.add(n.casefold()); names.append(n)
+    return names
+
+def _real(p) -> Path: return Path(os.path.realpath(p))  # never raises, even on a loop of links
+
+def _file_key(p:Path):
+    "What identifies a file: its (device, inode) if it exists (links, names in another case on macOS), else its real path."
+    try: st = p.stat(); return (st.st_dev, st.st_ino)
+    except OSError: return _real(p)
+
+def _plan(sketches:list, out:Path) -> list[tuple[str, dict]]:
+    "[(sketch, {'S': path, 'R': path, 'P': path})]; ValueError if `out` is not a folder or an output would be an input."
+    for d in (out, *out.parents):  # the first that exists must be a folder
+        if d.exists():
+            if not d.is_dir(): raise ValueError(f"--out={out}: {'it' if d == out else d} is a file, not a folder")
+            break
+    ins = {}
+    for s in sketches: ins.setdefault(_real(s), s); ins.setdefault(_file_key(Path(s)), s)
+    plan = [(s, {k: out/f'{n}_{k}.png' for k in 'SRP'}) for s, n in zip(sketches, _out_names(sketches))]
+    hit = [(f, ins.get(_real(f), ins.get(_file_key(f)))) for _, fs in plan for f in fs.values()]
+    hit = [(f, s) for f, s in hit if s is not None]
+    if hit: raise ValueError(f"--out={out}: {hit[0][0]} is the input sketch {hit[0][1]}"
+                             + (f" (and {len(hit) - 1} more)" if len(hit) > 1 else '') + '; choose another --out')
+    return plan
+
 # %% ../nbs/35_infer.ipynb #d8dbe31c
 def _infer_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='cali-sketch infer', description='Calibrate sketches and paint faces from them with a trained Cali-Sketch '
                                 '(default: the shipped default model; see `cali-sketch weights`).')
     p.add_argument('sketches', nargs='+', metavar='SKETCH', help='sketch images (any size; black on white, white on black or transparent)')
-    p.add_argument('--out', required=True, help='folder for <stem>_S.png (the normalised input), <stem>_R.png and <stem>_P.png')
+    p.add_argument('--out', required=True, help='folder for <stem>_S.png (the normalised input), <stem>_R.png and <stem>_P.png '
+                   '(<stem>-2_S.png ... for a later sketch with the same stem)')
     g = p.add_mutually_exclusive_group()
     g.add_argument('--run', help='a trained run folder (joint/, scn/ + isn/, last.pt) or exported .safetensors')
     g.add_argument('--weights', metavar='NAME', help='a shipped model by name (default: the default one)')
     p.add_argument('--device', default='cpu', help="torch device, e.g. 'cpu' or 'cuda' (default: cpu)")
-    p.add_argument('--size', type=int, default=None, help="network input side (default: the model's training size)")
+    p.add_argument('--size', type=int, default=None, help="network input side, a multiple of 4 >= 8 (default: the model's training size)")
     p.add_argument('--no-calibrate', action='store_true', help='skip G1: P = G2(S) (ablation)')
     p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
     p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the ink where it was drawn (default: centred)')
@@ -32,12 +66,15 @@ def _infer_parser() -> argparse.ArgumentParser:
 def _is_run(x:str) -> bool: return Path(x).is_dir() or Path(x).suffix in ('.pt', '.safetensors')
 
 def infer_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch infer SKETCH... --out DIR [--run RUN | --weights NAME]`: write S, R and P PNGs; 0 if all sketches worked, 1 otherwise."
+    "`cali-sketch infer SKETCH... --out DIR [--run RUN | --weights NAME]`: write S, R and P PNGs; 0 if all sketches worked, 1 otherwise, 2 if refused."
     try: a = _infer_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda m: print(f"cali-sketch infer: {m}", file=sys.stderr)
     sketches, run = list(a.sketches), a.run
     if run is None and a.weights is None and len(sketches) > 1 and _is_run(sketches[0]): run = sketches.pop(0)  # the older form
+    if a.size is not None and (a.size < 8 or a.size % 4): err(f"--size={a.size}: must be a multiple of 4 >= 8"); return 2
+    try: plan = _plan(sketches, Path(a.out))
+    except ValueError as e: err(e); return 2
     try:
         if run is not None: pipe = CaliSketch.from_run(run, device=a.device, size=a.size)
         else:
@@ -47,11 +84,12 @@ def infer_cli(argv:list[str]|None=None) -> int:
     if a.level is not None:
         try: pipe.level = pipe._check_level(a.level, '--level')
         except ValueError as e: err(e); return 2
-    out, bad = Path(a.out), 0
-    for s in sketches:
+    bad = 0
+    for s, fs in plan:
         try: res = pipe(s, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)
         except (OSError, ValueError) as e: err(e); bad += 1; continue
-        stem = Path(s).stem
-        save_image(1 - res.S, out/f'{stem}_S.png'); save_image(1 - res.R, out/f'{stem}_R.png'); save_image(res.P, out/f'{stem}_P.png')
-        print(f"{s} -> {out/f'{stem}_S.png'}, {out/f'{stem}_R.png'}, {out/f'{stem}_P.png'}")
+        try:
+            for k, im in (('S', 1 - res.S), ('R', 1 - res.R), ('P', res.P)): save_image(im, fs[k])
+        except OSError as e: err(f"{s}: cannot write {fs[k]}: {e.strerror or e}"); bad += 1; continue
+        print(f"{s} -> {fs['S']}, {fs['R']}, {fs['P']}")
     return 1 if bad else 0

@@ -134,25 +134,18 @@ def _init_facts(src, seen) -> list[dict]:
 
 def _load_run(run:Path) -> tuple[dict, ModelConfig, int, list]:
     "({'G1': g1, 'G2': g2} or {'G2': g2}, ModelConfig, size, training facts) of a trained run."
-    from cali_sketch.loading import _size_of  # a run's face size: its config, else its data's manifest
-    meta = json.loads((run/'variant.json').read_text()) if run.is_dir() and (run/'variant.json').is_file() else {}
-    if meta.get('g2_input') == 'sketch':  # a one-stage model: G2 alone, trained on S
-        f = Path(meta['stages']['isn'])/'last.pt'
-        sd = torch.load(f, map_location='cpu', weights_only=True); mc = _model_cfg(sd['config'], f)
-        g2 = G2(mc); g2.load_state_dict(sd['models']['G2'])
-        return {'G2': g2}, mc, _size_of(sd['config']) or 128, _stage_facts(f)
-    g1, g2, info = load_generators(run)
+    g1, g2, info = load_generators(run)  # G1 None for a one-stage model (G2 alone, trained on S)
     facts, seen = [], set()
-    for k in ('G1', 'G2'): facts += _stage_facts(Path(info['sources'][k]), seen)
+    for f in info['sources'].values(): facts += _stage_facts(Path(f), seen)
     if not facts:  # an exported file (e.g. brought back from a GPU machine): the facts it was exported with, if any
         for f in dict.fromkeys(info['sources'].values()):
             if f.endswith('.safetensors'): facts += _exported_facts(Path(f))
-    return {'G1': g1, 'G2': g2}, info['config'], info['size'] or 128, facts
+    return {'G2': g2} if g1 is None else {'G1': g1, 'G2': g2}, info['config'], info['size'] or 128, facts
 
 def _diff(models32:dict, models16:dict, size:int) -> dict:
     "Largest and mean |difference| of R and P between two copies of a model on the probe sketches."
     S = probe_sketches(size)
-    mk = lambda ms: CaliSketch(copy.deepcopy(ms.get('G1')), copy.deepcopy(ms['G2']), size)
+    mk = lambda ms: CaliSketch(ms.get('G1'), ms['G2'], size)  # on copies: the fp32 networks are exported after
     a, b = mk(models32), mk(models16)
     Ra, Rb = a.refine(S), b.refine(S); Pa, Pb = a.synthesise(Ra), b.synthesise(Rb)
     d = lambda x, y: {'max': float((x - y).abs().max()), 'mean': float((x - y).abs().mean())}
@@ -284,12 +277,13 @@ def load_pretrained(cls, name:str|None=None, # a shipped model (None: the defaul
     "A shipped model by name as a `cls` (`CaliSketch`) pipeline, ready for inference; `info` holds its index entry."
     from cali_sketch.checkpoint import load_exported
     f = weights_path(name)
+    name = name or default_weights() or next(iter(available_weights()))  # the one weights_path found
     sds, c = load_exported(f)
     mc = _model_cfg(c, f)
     nets = {k: (G1 if k == 'G1' else G2)(mc) for k in sds}
     for k, m in nets.items(): m.load_state_dict(dequantize(sds[k]))  # fp16 or int8 -> fp32
-    e = available_weights().get(c.get('name') or f.stem, {})
-    p = cls(nets.get('G1'), nets['G2'], size or c.get('size') or 128, device, name=c.get('name') or f.stem)
+    e = available_weights()[name]
+    p = cls(nets.get('G1'), nets['G2'], size if size is not None else c.get('size') or 128, device, name=name, copy=False)
     p.info = {**e, 'sources': {k: str(f) for k in nets}, 'config': mc, 'size': p.size}
     return p
 

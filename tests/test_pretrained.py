@@ -38,3 +38,15 @@ def test_weights_lists_them(tmp_path):
     doc = json.loads((W/'index.json').read_text())
     for n in doc['weights']: assert f"| {n} |" in r.stdout, n
     assert f"| * | {doc['default']} |" in r.stdout
+
+def test_a_copy_under_another_name_is_that_name(tmp_path, monkeypatch):
+    "A shipped file copied into another weights folder under another name is loaded and announced by that name."
+    doc = json.loads((W/'index.json').read_text())
+    env = tmp_path/'envw'; env.mkdir()
+    (env/'mine.safetensors').write_bytes((W/doc['weights']['small-full']['file']).read_bytes())
+    mine = {**doc['weights']['small-full'], 'file': 'mine.safetensors', 'card': None, 'what': 'my copy of small-full'}
+    (env/'index.json').write_text(json.dumps({'format': doc['format'], 'default': 'mine', 'weights': {'mine': mine}}))
+    monkeypatch.setenv('CALI_SKETCH_WEIGHTS', str(env))
+    r = run('infer', FREEHAND[0], '--out', tmp_path/'out', tmp=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("model: shipped weights 'mine' (the default): my copy of small-full"), r.stdout[:300]
