@@ -105,7 +105,7 @@ def _smooth_field(rng, shape, cells:int, channels:int=2, sigma:float=0., at=None
     else:  # the same bicubic interpolation, evaluated at the stroke pixels only (what cv2.resize would give there)
         u = ((at[1].astype(np.float32) + 0.5) * (cells / W) - 0.5).reshape(-1, 1)
         v = ((at[0].astype(np.float32) + 0.5) * (cells / H) - 0.5).reshape(-1, 1)
-        f = cv2.remap(g, u, v, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).reshape(-1, channels)
+        f = cv2.remap(g, u, v, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).reshape(-1, channels) if len(u) else np.zeros((0, channels), np.float32)
     return np.clip(f, -1, 1)
 
 def _segments(E, rng, tile:int):
