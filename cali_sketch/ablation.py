@@ -12,7 +12,7 @@ import ipywidgets as W
 from PIL import Image
 from .core import show_grid
 from .pipeline import CaliSketch, read_sketch
-from .widgets import png_bytes, _titled
+from .widgets import png_bytes, image_widget, _titled
 
 # %% auto #0
 __all__ = ['AblationViewer', 'ablation_viewer']
@@ -21,10 +21,29 @@ __all__ = ['AblationViewer', 'ablation_viewer']
 def _psnr(p:torch.Tensor, t:torch.Tensor) -> float:
     mse = float(((p - t) ** 2).mean()); return 10 * math.log10(1 / max(mse, 1e-10))
 
+def _as_photo(x, # a photo: PIL image, array or tensor, HxWx3 or 3xHxW, uint8 (0-255) or float (0-1)
+              what:str='photo', # how errors name it
+             ) -> torch.Tensor:
+    "The photo as P is: float (3,H,W) in [0,1]; a sentence (ValueError) for what is not a colour image."
+    if isinstance(x, Image.Image): x = np.asarray(x.convert('RGB'))
+    if isinstance(x, np.ndarray):
+        if x.dtype == object: raise ValueError(f"{what}: expected an image, got an array of {x.dtype}")
+        t = torch.from_numpy(np.ascontiguousarray(x))
+    elif isinstance(x, torch.Tensor): t = x.detach().cpu()
+    else: raise ValueError(f"{what}: expected an image (PIL image, array or tensor), got {type(x).__name__}")
+    if t.ndim == 3 and t.shape[-1] == 3 and (t.shape[0] != 3 or not isinstance(x, torch.Tensor)): t = t.permute(2, 0, 1)  # HxWx3 -> 3xHxW
+    if t.ndim != 3 or t.shape[0] != 3: raise ValueError(f"{what}: expected a colour image, HxWx3 or 3xHxW, got shape {tuple(t.shape)}")
+    if t.dtype == torch.uint8: return t.float() / 255
+    if not t.is_floating_point(): raise ValueError(f"{what}: expected uint8 (0-255) or float (0-1) values, got {t.dtype}")
+    t = t.float(); lo, hi = float(t.min()), float(t.max())
+    if not (-0.01 <= lo and hi <= 1.01):  # NaN fails too
+        raise ValueError(f"{what}: float values must lie in [0, 1], these go from {lo:.3g} to {hi:.3g} (0-255 values belong in a uint8 image)")
+    return t.clamp(0, 1)
+
 class AblationViewer(W.VBox):
     "Several checkpoints on the same inputs, side by side, with metrics when known."
     def __init__(self, models:dict, # {name: CaliSketch or run folder / weights file}
-                 inputs:list, # sketches, or dicts {'sketch': ..., 'photo': (3,H,W) / HxWx3 target}
+                 inputs:list, # sketches, or dicts {'sketch': ..., 'photo': (3,H,W) / HxWx3 target, uint8 or float in [0,1]}
                  metrics:dict|None=None, # {name: {metric: value}} shown as a table
                  cfg=None, # a `ModelConfig` every checkpoint must have (None: any)
                  img_width:int=160):
@@ -37,7 +56,14 @@ class AblationViewer(W.VBox):
         self.metrics, self.img_width = dict(metrics or {}), img_width
         self.index = W.IntSlider(0, 0, len(inputs) - 1, description='input', continuous_update=False)
         self.show = W.ToggleButtons(options=['R and P', 'P only', 'R only'], value='R and P')
-        self.grid, self.table, self.status = W.HBox(), W.HTML(), W.HTML()
+        self.table, self.status = W.HTML(), W.HTML()
+        # every picture widget, made once: updates change what they show, never which widgets there are
+        self.sketch_pic, self.photo_pic = image_widget(img_width), image_widget(img_width)
+        self.photo_col = _titled('photo', self.photo_pic)
+        self.captions = {n: W.HTML() for n in self.pipes}
+        self.images = {n: {k: image_widget(img_width) for k in ('R', 'P')} for n in self.pipes}
+        self.columns = {n: W.VBox([self.captions[n], *self.images[n].values()]) for n in self.pipes}
+        self.grid = W.HBox([_titled('sketch S', self.sketch_pic), self.photo_col, *self.columns.values()])
         self.pics, self.scores = {}, {}
         for w in (self.index, self.show): w.observe(lambda c: self.update(), 'value')
         super().__init__([W.HBox([self.index, self.show]), self.grid, self.status, self.table])
@@ -45,27 +71,34 @@ class AblationViewer(W.VBox):
 
     def update(self):
         "Run every model on the chosen input and refresh pictures, scores and table."
-        item = self.inputs[self.index.value]
-        cols, msgs = [], [f"<b>{n}</b>: <span style='color:#b00'>{e}</span>" for n, e in self.errors.items()]
+        i = self.index.value; item = self.inputs[i]
+        msgs = [f"<b>{n}</b>: <span style='color:#b00'>{e}</span>" for n, e in self.errors.items()]
+        self.pics, self.scores = {}, {}
         try: S = read_sketch(item['sketch'])
         except Exception as e:
-            self.grid.children = (); self.status.value = f"<span style='color:#b00'>input {self.index.value}: {e}</span>"; return
-        cols.append(_titled('sketch S', W.Image(value=png_bytes(S), width=self.img_width)))
+            self.grid.layout.display = 'none'; self.status.value = f"<span style='color:#b00'>input {i}: {e}</span>"; return
+        self.grid.layout.display = None
+        self.sketch_pic.value = png_bytes(S)
         target = item.get('photo')
-        if target is not None and not isinstance(target, torch.Tensor): target = torch.from_numpy(np.asarray(target)).permute(2, 0, 1).float() / 255
-        if target is not None: cols.append(_titled('photo', W.Image(value=png_bytes(target), width=self.img_width)))
-        self.pics, self.scores = {}, {}
+        if target is not None:
+            try: target = _as_photo(target, f"input {i}: photo")
+            except ValueError as e: msgs.append(f"<span style='color:#b00'>{e}</span>"); target = None
+        self.photo_col.layout.display = None if target is not None else 'none'
+        if target is not None: self.photo_pic.value = png_bytes(target)
+        kinds = {'R and P': 'RP', 'P only': 'P', 'R only': 'R'}[self.show.value]
         for n, p in self.pipes.items():
             try: res = p(S, invert=False)
-            except Exception as e: msgs.append(f"<b>{n}</b>: <span style='color:#b00'>{e}</span>"); continue
+            except Exception as e:
+                msgs.append(f"<b>{n}</b>: <span style='color:#b00'>{e}</span>"); self.columns[n].layout.display = 'none'; continue
             self.pics[n] = {'R': png_bytes(res.R), 'P': png_bytes(res.P)}
             if target is not None and target.shape == res.P.shape:
                 self.scores[n] = {'L1': float((res.P - target).abs().mean()), 'PSNR': _psnr(res.P, target)}
             sc = ', '.join(f"{k} {v:.3g}" for k, v in self.scores.get(n, {}).items())
-            kinds = {'R and P': 'RP', 'P only': 'P', 'R only': 'R'}[self.show.value]
-            col = [W.HTML(f"<b>{n}</b><br><small>{sc}</small>")] + [W.Image(value=self.pics[n][k], width=self.img_width) for k in kinds]
-            cols.append(W.VBox(col))
-        self.grid.children = tuple(cols)
+            if target is not None and n not in self.scores:
+                sc = f"no score: the photo is {'x'.join(map(str, target.shape[1:]))}, P {'x'.join(map(str, res.P.shape[1:]))}"
+            self.captions[n].value = f"<b>{n}</b><br><small>{sc}</small>"
+            for k, w in self.images[n].items(): w.value = self.pics[n][k]; w.layout.display = None if k in kinds else 'none'
+            self.columns[n].layout.display = None
         self.status.value = '<br>'.join(msgs)
         self.table.value = _table(self.metrics)
 

@@ -11,12 +11,16 @@ import ipywidgets as W
 from PIL import Image, ImageDraw
 from .core import show_grid
 from .pipeline import CaliSketch, read_sketch, to_square
-from .widgets import png_bytes, image_widget, blank_png, _titled
+from .widgets import png_bytes, image_widget, blank_png, _titled, _rp_titles
 
 # %% auto #0
 __all__ = ['SketchPad', 'sketch_pad']
 
 # %% ../nbs/33_sketchpad.ipynb #c19cb3d3
+def _pen_px(w:float) -> int:
+    "The pen's width in whole pixels: half a pixel rounds up (Python's `round` would draw 2.5 like 2 and 3.5 like 4)."
+    return max(1, int(w + 0.5))
+
 class SketchPad(W.VBox):
     "Draw with the mouse on a canvas; R and P update after each stroke; clear and undo."
     def __init__(self, pipe, # a `CaliSketch` (or run folder)
@@ -31,19 +35,22 @@ class SketchPad(W.VBox):
         if start is not None:
             self.background = to_square(read_sketch(start), self.n)[0][0].numpy()
         self.pen = W.FloatSlider(value=width, min=0.5, max=6, step=0.5, description='pen', continuous_update=False)
-        self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False)
+        two = self.pipe.g1 is not None  # a one-stage model has no G1 to switch off
+        self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False, disabled=not two,
+                                    layout=W.Layout(display=None if two else 'none'))
         self.clear_btn, self.undo_btn = W.Button(description='clear', icon='trash'), W.Button(description='undo', icon='undo')
         self.clear_btn.on_click(lambda b: self.clear()); self.undo_btn.on_click(lambda b: self.undo())
         self.calibrate.observe(lambda c: self.update(), 'value')
-        self.level = W.FloatSlider(value=self.pipe.level or 0.5, min=0, max=1, step=0.05, description='level', continuous_update=False,
-                                   tooltip='calibration level: 0 trusts your strokes, 1 fixes everything (level-conditioned models)',
+        self.level = W.FloatSlider(value=self.pipe.level if self.pipe.levelled else 0.5, min=0, max=1, step=0.05, description='level',
+                                   continuous_update=False, tooltip='calibration level: 0 trusts your strokes, 1 fixes everything (level-conditioned models)',
                                    layout=W.Layout(display=None if self.pipe.levelled else 'none'))
         self.level.observe(lambda c: self.update(), 'value')
         self.status = W.HTML()
         self.pics = {k: image_widget(img_width) for k in ('R', 'P')}
+        self.titles = {k: W.HTML() for k in ('R', 'P')}
         self.canvas = self._make_canvas()
-        super().__init__([W.HBox([self.clear_btn, self.undo_btn, self.pen, self.calibrate] + ([self.level] if self.pipe.levelled else [])),
-                          W.HBox([_titled('your sketch S', self.canvas), _titled('R = G1(S)', self.pics['R']), _titled('P = G2(R)', self.pics['P'])]),
+        super().__init__([W.HBox([self.clear_btn, self.undo_btn, self.pen] + ([self.calibrate] if two else []) + ([self.level] if self.pipe.levelled else [])),
+                          W.HBox([_titled('your sketch S', self.canvas)] + [W.VBox([self.titles[k], self.pics[k]]) for k in ('R', 'P')]),
                           self.status])
         self.update()
 
@@ -69,7 +76,7 @@ class SketchPad(W.VBox):
         (x0, y0), (x1, y1) = self._cur[-1], self._to_grid(x, y)
         self._cur.append((x1, y1))
         k = self.px / self.n
-        self.canvas.stroke_style, self.canvas.line_width = 'black', max(1., self.pen.value * k)
+        self.canvas.stroke_style, self.canvas.line_width = 'black', max(1., _pen_px(self.pen.value) * k)  # the pen S is drawn with
         self.canvas.stroke_line(x0 * k, y0 * k, x1 * k, y1 * k)
 
     def end(self):
@@ -100,7 +107,7 @@ class SketchPad(W.VBox):
         im = Image.fromarray((self.background * 255).astype(np.uint8)); d = ImageDraw.Draw(im)
         for pts, w in self.strokes:
             if len(pts) == 1: pts = pts * 2
-            d.line([tuple(p) for p in pts], fill=255, width=max(1, int(round(w))), joint='curve')
+            d.line([tuple(p) for p in pts], fill=255, width=_pen_px(w), joint='curve')
         return np.asarray(im, np.float32) / 255
 
     def _redraw(self, S:np.ndarray):
@@ -108,26 +115,30 @@ class SketchPad(W.VBox):
         img = np.asarray(Image.fromarray(a).resize((self.px, self.px), Image.Resampling.NEAREST))
         self.canvas.put_image_data(img, 0, 0)
 
+    def _no_result(self, msg:str, colour:str):
+        "No R and P for this drawing: blank pictures and the reason (never the pictures of an earlier drawing)."
+        self.R = self.P = None
+        for k in ('R', 'P'): self.pics[k].value = blank_png()
+        self.error = msg; self.status.value = f"<span style='color:{colour}'>{msg}</span>"
+
     def update(self):
         "Re-render the canvas from the strokes and run the pipeline on them."
         S = self.S; self._redraw(S)
+        for k, t in zip(('R', 'P'), _rp_titles(self.pipe, self.calibrate.value)): self.titles[k].value = f"<b>{t}</b>"
         if (S > 0.25).sum() == 0:
-            self.R = self.P = None
-            for k in ('R', 'P'): self.pics[k].value = blank_png()
-            self.error = "the canvas is empty: draw a face (R and P appear when you lift the pen)"
-            self.status.value = f"<span style='color:#555'>{self.error}</span>"; return
+            self._no_result("the canvas is empty: draw a face (R and P appear when you lift the pen)", '#555'); return
         t = time.perf_counter()
         # normalised like every real sketch; not re-centred: the pad already is the network's frame
         try: res = self.pipe(torch.from_numpy(S), calibrate=self.calibrate.value, invert=False, centre=False,
                              level=self.level.value if self.pipe.levelled else None)
-        except Exception as e:
-            self.error = str(e); self.status.value = f"<span style='color:#b00'>{e}</span>"; return
+        except Exception as e: self._no_result(str(e), '#b00'); return
         self.R, self.P, self.error = res.R, res.P, None
         self.pics['R'].value, self.pics['P'].value = png_bytes(res.R), png_bytes(res.P)
         self.status.value = f"{len(self.strokes)} strokes; {1000 * (time.perf_counter() - t):.0f} ms"
 
     def figure(self):
-        return show_grid([[self.S, self.R, self.P]], ['your sketch $S$', '$R=G_1(S)$', '$P=G_2(R)$'], size=2.2)
+        "S, R and P as a figure (R and P blank when the pad has none: an empty canvas, a drawing the pipeline refused)."
+        return show_grid([[self.S, self.R, self.P]], ['your sketch $S$', *_rp_titles(self.pipe, self.calibrate.value, tex=True)], size=2.2)
 
 def sketch_pad(pipe, **kw) -> SketchPad:
     "One-line drawing pad (see `SketchPad`)."

@@ -93,14 +93,26 @@ class FaceLibrary:
 # %% ../nbs/32_widgets.ipynb #49e34faf
 _STYLES = {'human': (HumanConfig, _HUMAN_UNIT, ('warp_grid',)), 'edges': (CorruptConfig, _UNIT_FIELDS, _INT_FIELDS)}
 
-def _slider(name:str, default, unit=_UNIT_FIELDS, ints=_INT_FIELDS, width='340px') -> W.Widget:
-    "A slider for one field of a sketch config, its range chosen from the field's kind and default."
+def _accepts(cls, **kw) -> bool:
+    "Does config class `cls` take these field values (its other fields at their defaults)?"
+    try: cls(**kw); return True
+    except ValueError: return False
+
+def _slider(cls, # the config class (`HumanConfig`, `CorruptConfig`): its defaults and rules set the range
+            name:str, # the field
+            value=None, # starting value (None: the class default)
+            unit=_UNIT_FIELDS, ints=_INT_FIELDS, width='340px') -> W.Widget:
+    "A slider for one field of a sketch config, from the smallest value the class accepts to 3x the larger of its default and `value`."
+    default = getattr(cls(), name); value = default if value is None else value
     style, lay = {'description_width': '110px'}, W.Layout(width=width)
-    kw = dict(description=name, value=default, continuous_update=False, style=style, layout=lay)
-    if name in ints: return W.IntSlider(min=2 if name in ('global_grid', 'warp_grid') else 0, max=max(4, 2 * int(default)), **kw)
+    kw = dict(description=name, value=value, continuous_update=False, style=style, layout=lay)
+    if name in ints:
+        lo = next(v for v in range(int(default) + 1) if _accepts(cls, **{name: v}))
+        return W.IntSlider(min=lo, max=max(4, 2 * int(max(default, value))), **kw)
     if name in unit: return W.FloatSlider(min=0., max=1., step=0.01, **kw)
-    hi = max(1., 3 * float(default))
-    return W.FloatSlider(min=0., max=hi, step=round(hi / 100, 3) or 0.01, **kw)
+    hi = max(1., 3 * float(max(default, value))); step = round(hi / 100, 3) or 0.01
+    lo = 0. if _accepts(cls, **{name: 0.}) else min(step, value)  # a field that must be > 0 starts one step above 0
+    return W.FloatSlider(min=lo, max=hi, step=step, **kw)
 
 class CorruptionExplorer(W.VBox):
     "Pick a face, move one slider per field of the sketch config (and the seed): see photo, E_gt and S update live."
@@ -120,12 +132,12 @@ class CorruptionExplorer(W.VBox):
         self._strokes = {}
         self.face = W.Dropdown(options=self.lib.names, description='face', layout=W.Layout(width='340px'))
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='upload a face')
-        self.sliders = {f.name: _slider(f.name, getattr(cfg, f.name), unit, ints) for f in fields(self._cls)}
+        self.sliders = {f.name: _slider(self._cls, f.name, getattr(cfg, f.name), unit, ints) for f in fields(self._cls)}
         self.seed = W.IntSlider(value=seed, min=0, max=999, description='seed', continuous_update=False,
                                 style={'description_width': '110px'}, layout=W.Layout(width='340px'))
         self.status = W.HTML()
         self.pics = {k: image_widget(img_width) for k in ('photo', 'E_gt', 'S')}
-        self.listeners, self.S, self.error = [], None, None
+        self.listeners, self.S, self.photo, self.E_gt, self.error = [], None, None, None, None
         for w in (self.face, self.seed, *self.sliders.values()): w.observe(self._changed, 'value')
         self.upload.observe(self._uploaded, 'value')
         super().__init__([W.HBox([self.face, self.upload]), self._picture_row(), self.status, self._controls()])
@@ -157,17 +169,21 @@ class CorruptionExplorer(W.VBox):
 
     def _uploaded(self, change):
         for f in change['new'] or ():
-            try:
-                name = self.lib.add(f"upload: {f['name']}", Image.open(io.BytesIO(bytes(f['content']))))
-                self.face.options = self.lib.names; self.face.value = name
-            except Exception as e: self._say(f"could not use {f['name']}: {e}", error=True)
+            name = f"upload: {f['name']}"
+            try: self.lib.add(name, Image.open(io.BytesIO(bytes(f['content']))))
+            except Exception as e: self._say(f"could not use {f['name']}: {e}", error=True); continue
+            self._strokes.pop(name, None)  # a new picture under a name seen before: trace its strokes again
+            self._hold = True              # new options send the dropdown to the first face first: no update for that
+            try: self.face.options = self.lib.names; self.face.value = name
+            finally: self._hold = False
+            self.update()                  # one update, even when the name (so the dropdown's value) did not change
 
     def _say(self, msg:str, error:bool=False):
         self.error = msg if error else None
         self.status.value = f"<span style='color:{'#b00' if error else '#555'}'>{msg}</span>"
 
-    def update(self):
-        "Recompute S from the current face and sliders; refresh the pictures and tell listeners."
+    def _sketch(self) -> bool:
+        "Recompute S and E_gt from the current face and sliders and show them; False, the reason in the status line, if that fails."
         t = time.perf_counter()
         try:
             photo, gc, ld = self.lib[self.face.value]
@@ -177,14 +193,25 @@ class CorruptionExplorer(W.VBox):
                 self.S, E_gt = human_sketch(sel, self.cfg, rng=self.seed.value, size=len(photo)), draw_strokes(sel, len(photo), self.cfg.width)
             else: self.S, E_gt = corrupt_sketch(gc, ld, self.cfg, rng=self.seed.value), gc | ld
         except Exception as e:
-            self._say(f"{type(e).__name__}: {e}", error=True); return
+            self._say(f"{type(e).__name__}: {e}", error=True); return False
         self.photo, self.E_gt = photo, E_gt
         for k, v in (('photo', photo), ('E_gt', self.E_gt), ('S', self.S)): self.pics[k].value = png_bytes(v)
         self._say(f"S: {int((self.S > 0.25).sum())} stroke px, {1000 * (time.perf_counter() - t):.0f} ms")
+        return True
+
+    def _tell(self):
         for f in self.listeners: f(self)
+
+    def update(self):
+        "Recompute S from the current face and sliders; refresh the pictures and tell listeners."
+        if self._sketch(): self._tell()
+
+    def _drawn(self):
+        if self.S is None: raise RuntimeError(f"nothing to draw yet: no sketch was made ({self.error})")
 
     def figure(self):
         "The current pictures as a matplotlib figure (for saved notebooks and reports)."
+        self._drawn()
         return show_grid([[self.photo, self.E_gt, self.S]], ['photo $I_{gt}$', 'target $E_{gt}$', 'sketch $S$'], size=2.2)
 
 def _titled(title:str, w:W.Widget) -> W.VBox: return W.VBox([W.HTML(f"<b>{title}</b>"), w])
@@ -194,6 +221,16 @@ def corruption_explorer(faces=None, **kw) -> CorruptionExplorer:
     return CorruptionExplorer(faces, **kw)
 
 # %% ../nbs/32_widgets.ipynb #de41d3e7
+def _rp_titles(pipe, # a `CaliSketch` (None: no pipeline)
+               calibrate:bool=True, # was S calibrated by G1 before G2?
+               tex:bool=False, # matplotlib math, for figures
+              ) -> tuple[str, str]:
+    "Titles of R and P that say what was computed: a one-stage model has no G1 (R is S), and uncalibrated P is G2(S)."
+    one = pipe is not None and pipe.g1 is None
+    R = ('$R=S$ (one stage)' if tex else 'R = S (one stage: no G1)') if one else ('$R=G_1(S)$' if tex else 'R = G1(S)')
+    P = ('$P=G_2(R)$' if tex else 'P = G2(R)') if calibrate and not one else ('$P=G_2(S)$' if tex else 'P = G2(S)')
+    return R, P
+
 class ScnIsnViewer(CorruptionExplorer):
     "`CorruptionExplorer` plus R = G1(S) and P = G2(R) from a `CaliSketch` pipeline, side by side."
     def __init__(self, pipe, # a `CaliSketch`, or a run folder / weights file for `CaliSketch.from_run`
@@ -203,43 +240,51 @@ class ScnIsnViewer(CorruptionExplorer):
             try: pipe = CaliSketch.from_run(pipe)
             except Exception as e: self.pipe_error, pipe = f"{type(e).__name__}: {e}", None
         self.pipe = pipe
-        self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False)
+        two = pipe is not None and pipe.g1 is not None  # a one-stage model has no G1 to switch off
+        self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False, disabled=not two,
+                                    layout=W.Layout(display=None if two else 'none'))
         lv = pipe is not None and pipe.levelled  # a level-conditioned SCN (chapter 45): its level gets a slider
         self.level = W.FloatSlider(value=pipe.level if lv else 0.5, min=0, max=1, step=0.05, description='level', continuous_update=False,
                                    tooltip='calibration level: 0 trusts the strokes, 1 fixes everything', layout=W.Layout(display=None if lv else 'none'))
         self.R = self.P = None
         super().__init__(faces, **kw)
         for w in (self.calibrate, self.level): w.observe(lambda c: self.update(), 'value')
-        ctl = [self.calibrate] + ([self.level] if lv else [])  # no hidden widgets: the page shows what there is
+        ctl = ([self.calibrate] if two else []) + ([self.level] if lv else [])  # no hidden widgets: the page shows what there is
         self.children = (*self.children[:2], W.HBox(ctl + [W.HTML(f"<i>{pipe!r}</i>" if pipe else '')]), *self.children[2:])
 
     def _picture_row(self):
         self.pics.update({k: image_widget(self.pics['S'].width) for k in ('R', 'P')})
-        t = {'photo': 'photo (unseen by G1, G2)', 'E_gt': 'target E_gt', 'S': 'sketch S', 'R': 'R = G1(S)', 'P': 'P = G2(R)'}
-        return W.HBox([_titled(t[k], self.pics[k]) for k in ('photo', 'E_gt', 'S', 'R', 'P')])
+        self.titles = {k: W.HTML() for k in ('R', 'P')}; self._retitle()
+        t = {'photo': 'photo (unseen by the networks)', 'E_gt': 'target E_gt', 'S': 'sketch S'}
+        return W.HBox([_titled(t[k], self.pics[k]) for k in ('photo', 'E_gt', 'S')] + [W.VBox([self.titles[k], self.pics[k]]) for k in ('R', 'P')])
+
+    def _retitle(self):
+        for k, t in zip(('R', 'P'), _rp_titles(self.pipe, self.calibrate.value)): self.titles[k].value = f"<b>{t}</b>"
 
     def update(self):
-        "Recompute S, then R and P (only what changed reruns)."
+        "Recompute S, then R and P (only what changed reruns); then tell listeners, who see the new R and P."
         if self.pipe is None:
             self._say(f"no pipeline: {self.pipe_error}", error=True); return
         t0, calls0 = time.perf_counter(), dict(self.pipe.calls)
-        super().update()
-        if self.error: return
+        if not self._sketch(): return
+        self._retitle()
         try: res = self.pipe(torch.from_numpy(self.S), calibrate=self.calibrate.value, invert=False, normalize=False,  # S is in the training pen
                              level=self.level.value if self.pipe.levelled else None)
         except Exception as e:
             self.R = self.P = None
             for k in ('R', 'P'): self.pics[k].value = blank_png()
-            self._say(getattr(e, 'reason', None) or str(e), error=True); return
+            self._say(getattr(e, 'reason', None) or str(e), error=True); self._tell(); return
         self.R, self.P = res.R, res.P
         self.pics['R'].value, self.pics['P'].value = png_bytes(res.R), png_bytes(res.P)
         ran = [k.upper() for k in ('g1', 'g2') if self.pipe.calls[k] > calls0[k]] or ['nothing']
         self.last_latency = time.perf_counter() - t0
         self._say(f"ran {' + '.join(ran)}; {1000 * self.last_latency:.0f} ms from control change to pictures")
+        self._tell()
 
     def figure(self):
+        self._drawn()
         return show_grid([[self.photo, self.E_gt, self.S, self.R, self.P]],
-                         ['photo', 'target $E_{gt}$', 'sketch $S$', '$R=G_1(S)$', '$P=G_2(R)$'], size=2.2)
+                         ['photo', 'target $E_{gt}$', 'sketch $S$', *_rp_titles(self.pipe, self.calibrate.value, tex=True)], size=2.2)
 
 def scn_isn_viewer(pipe, faces=None, **kw) -> ScnIsnViewer:
     "One-line S -> R -> P viewer (see `ScnIsnViewer`)."

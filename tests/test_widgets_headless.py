@@ -48,6 +48,17 @@ def test_explorer_upload_good_and_bad():
         if ok: assert ex.face.value == f'upload: {name}'
         else: assert 'too small (1x1' in ex.error
 
+def test_explorer_reupload_same_name_is_a_new_face():
+    "A second file of the same name replaces the first through the widget's own value (the dropdown's value does not change), one update each."
+    ex = corruption_explorer(FaceLibrary(faces(), size=64, detector=_fake_detector()))
+    ex.face.value = 'toy 1'; seen = []; ex.listeners.append(lambda e: seen.append((e.face.value, e.photo)))
+    for colour in ((40, 40, 40), (230, 230, 230)):
+        im = Image.new('RGB', (64, 64), (128, 128, 128)); im.paste(colour, (16, 16, 48, 48))
+        buf = io.BytesIO(); im.save(buf, format='png')
+        ex.upload.value = ({'name': 'me.png', 'type': 'image/png', 'size': len(buf.getvalue()), 'content': memoryview(buf.getvalue()),
+                            'last_modified': __import__('datetime').datetime(2026, 1, 1)},)
+    assert [n for n, _ in seen] == ['upload: me.png'] * 2 and (seen[0][1] != seen[1][1]).any()
+
 def _fake_detector():
     "A tiny announced-nothing contour detector (gradient of grey), so the test needs no HED weights."
     from cali_sketch.edges import ContourDetector, GradientContours
