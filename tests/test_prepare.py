@@ -173,3 +173,41 @@ def test_sketches_do_not_depend_on_workers(tmp_path, faces, extractor):
     for k in r0: assert torch.equal(r0[k], r2[k]), k
     common = {i for e, i in r0 if e == 0} & {i for e, i in r0 if e == 1}
     assert any(not torch.equal(r0[0, i], r0[1, i]) for i in common)  # a fresh sketch each epoch
+
+def test_earlier_preparation_inside_src_is_not_taken_for_faces(tmp_path, faces, capsys):
+    "`prepare SRC SRC/p64`, then `prepare SRC SRC/p32`: p64's crops and edge maps are not faces, and the summary says so."
+    src = tmp_path/'src'; src.mkdir()
+    for f in faces[:3]: (src/f.name).write_bytes(f.read_bytes())
+    assert prepare_cli([str(src), str(src/'p64'), '--size', '64', '--quiet']) == 0
+    assert prepare_cli([str(src), str(src/'p32'), '--size', '32', '--quiet']) == 0
+    o = capsys.readouterr().out
+    m = read_manifest(src/'p32')
+    assert m['count'] == 3 and {s['source'] for s in m['samples']} == {f.name for f in faces[:3]}, m['samples']
+    assert [f['source'] for f in m['failures']] == ['p64'] and 'p64: a prepared folder' in o
+    assert prepare_cli([str(src/'p64'), str(tmp_path/'again'), '--quiet']) == 2  # a prepared folder is no SRC
+    assert 'prepared.json' in capsys.readouterr().err and not (tmp_path/'again').exists()
+
+def test_other_photos_into_a_prepared_folder_are_refused(tmp_path, faces, capsys):
+    "Same file names, other faces: a second SRC into the same OUT is refused by name; nothing is lost, the first still resumes."
+    a, b, out = tmp_path/'a', tmp_path/'b', tmp_path/'out'; a.mkdir(); b.mkdir()
+    for f, g in zip(faces[:2], faces[2:4]):
+        (a/f.name).write_bytes(f.read_bytes()); (b/f.name).write_bytes(g.read_bytes())  # b's face_00000.jpg is another face
+    assert prepare_cli([str(a), str(out), '--size', '32', '--quiet']) == 0
+    before, photo = _files(out), (out/'photos'/'face_00000.png').read_bytes()
+    capsys.readouterr()
+    assert prepare_cli([str(b), str(out), '--size', '32', '--quiet']) == 2
+    e = capsys.readouterr().err
+    assert str(a.resolve()) in e and str(b.resolve()) in e and '--overwrite' in e, e
+    assert _files(out) == before and read_manifest(out)['source'] == str(a.resolve())
+    assert prepare_cli([str(a), str(out), '--size', '32', '--quiet']) == 0 and _files(out) == before  # the same command resumes
+    assert prepare_cli([str(b), str(out), '--size', '32', '--quiet', '--overwrite']) == 0  # asked for: b's faces replace a's
+    assert read_manifest(out)['source'] == str(b.resolve()) and (out/'photos'/'face_00000.png').read_bytes() != photo
+
+def test_sizes_training_refuses_are_refused_up_front(tmp_path, faces, capsys):
+    "`--size 66` would prepare for hours and then fail in `train`: refused before anything is read or written."
+    src = tmp_path/'src'; src.mkdir(); (src/faces[0].name).write_bytes(faces[0].read_bytes())
+    for size in ('66', '12'):
+        assert prepare_cli([str(src), str(tmp_path/'o'), '--size', size, '--quiet']) == 2
+        e = capsys.readouterr().err
+        assert f'size={size} (--size): must be a multiple of 4 >= 16' in e and 'Traceback' not in e, e
+    assert not (tmp_path/'o').exists()
