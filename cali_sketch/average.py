@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 import torch
 from .models import ModelConfig, G1, G2
-from .loading import read_networks, check_config, _size_of
+from .loading import read_networks, check_config, _size_of, _torch_ckpt
 from .checkpoint import export_weights
 from .pretrained import _stage_facts
 
@@ -39,10 +39,11 @@ def snapshots(run, # a stage's run folder, which `keep_every` filled with ckpt_X
 # %% ../nbs/37_average.ipynb #5fe0a10b
 def _refresh_spectral(net:torch.nn.Module, size:int, iters:int=30) -> torch.nn.Module:
     "Re-estimate spectral norm's u, v for `net`'s current weights (`iters` power iterations); returns it in eval mode."
+    kw = {'level': 0.5} if isinstance(net, G1) and net.cfg.level else {}  # the iterations see the weights only: any level does
     if any('parametrizations' in k and k.endswith(('_u', '_v')) for k in net.state_dict()):
         net.train()
         with torch.no_grad():
-            for _ in range(iters): net(torch.zeros(1, 1, size, size))
+            for _ in range(iters): net(torch.zeros(1, 1, size, size), **kw)
     return net.eval()
 
 def average_generators(files, # checkpoints of one architecture, e.g. `snapshots(run)`
@@ -78,7 +79,8 @@ def average_run(run, # a stage's run folder with snapshots
                ) -> Path:
     "Average `run`'s chosen snapshots (G1 and G2, or G2 of a one-stage run) into the exported file `out`; returns it."
     files = snapshots(run, last, since)
-    head = torch.load(files[-1], map_location='cpu', weights_only=True)
+    try: head = _torch_ckpt(files[-1])
+    except ValueError as e: raise ValueError(f"{e}; move it out of {run} to average the snapshots before it") from None
     names = tuple(k for k in ('G1', 'G2') if k in head['models'])
     if 'G2' not in names: raise ValueError(f"RUN {run}: its snapshots hold {sorted(head['models'])}: no G2 to paint with (average a joint or ISN run)")
     c = head['config']

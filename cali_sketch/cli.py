@@ -4,14 +4,15 @@
 
 # %% ../nbs/90_cli.ipynb #ea6baaed
 from __future__ import annotations
-import sys, importlib, argparse
+import io, sys, argparse, importlib, contextlib
+from pathlib import Path
 
 # %% auto #0
-__all__ = ['COMMANDS', 'main']
+__all__ = ['COMMANDS', 'TRAINING', 'main']
 
 # %% ../nbs/90_cli.ipynb #9985d576
 COMMANDS = {
-    'demo':      ('cali_sketch.train:demo_cli', 'the embedded default: synthetic faces, all three stages on CPU, a results page'),
+    'demo':      ('cali_sketch.demo:demo_cli', 'the embedded default: synthetic faces, all three stages on CPU, a results page'),
     'prepare':   ('cali_sketch.prepare:prepare_cli', 'prepare a folder of face photos: crop, edges (HED + Canny), cache'),
     'sketches':  ('cali_sketch.data:sketches_cli', 'write the sketches S and targets E_gt a model trains on, as PNGs to look at'),
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
@@ -49,12 +50,29 @@ def main(argv:list[str]|None=None) -> int:
     except SystemExit as e:  # argparse's --help and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt as e:
-        code = getattr(e, 'exit_code', 130)
-        again = ' '.join(['cali-sketch', *argv] + (['--resume'] if cmd == 'train' and '--resume' not in argv else []))
-        if hasattr(e, 'step'):  # learner.TrainingInterrupted: a clean stop with a checkpoint
-            print(f"\ncali-sketch {cmd}: {e.args[0].split(': resume with')[0]}\nto resume: {again}", file=sys.stderr)
-        else: print(f"\ninterrupted: finished work is kept (the last checkpoint, prepared samples); to resume: {again}", file=sys.stderr)
-        return code
+        print(f"\n{_resume_hint(argv, e)}", file=sys.stderr)
+        return getattr(e, 'exit_code', 130)
+
+TRAINING = ('train', 'finetune')  # the commands that resume with --resume (the others by running them again)
+
+def _run_folder(argv:list[str]) -> Path|None:
+    "The run folder of `train`/`finetune` ARGS (--out, default runs/STAGE), or None when they do not parse."
+    from cali_sketch.train import train_parser
+    try:
+        with contextlib.redirect_stderr(io.StringIO()): a, _ = train_parser().parse_known_args(argv[1:])
+    except SystemExit: return None
+    return Path(a.out or Path('runs')/a.stage)
+
+def _resume_hint(argv:list[str], e:KeyboardInterrupt) -> str:
+    "What a person reads after Ctrl-C of `cali-sketch ARGV`: where it stopped and the command that goes on."
+    cmd, same = argv[0], ' '.join(['cali-sketch', *argv])
+    if cmd not in TRAINING: return f"interrupted: what was finished is kept; to go on, run the same command again: {same}"
+    again = same + ('' if '--resume' in argv else ' --resume')
+    if hasattr(e, 'step'):  # learner.TrainingInterrupted: a clean stop with a checkpoint; its text ends with the Python hint
+        return f"cali-sketch {cmd}: {e.args[0].split('; resume with')[0]}\nto resume: {again}"
+    out = _run_folder(argv)
+    if out is not None and any((out/n).exists() for n in ('last.pt', 'prev.pt')): return f"interrupted: {out} holds the last checkpoint; to resume: {again}"
+    return f"interrupted before the first checkpoint: nothing was saved; to start again: {same}"
 
 # %% ../nbs/90_cli.ipynb #67e2660c
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # run as a module, not inside a notebook

@@ -190,8 +190,9 @@ def fit(self:Learner, resume:bool|str=False):
     seed_everything(c.seed + self.rank)
     if resume: rng = self.load_checkpoint(resume_checkpoint(self.out))
     spe = self.steps_per_epoch
-    self.total_steps = c.steps or (None if c.minutes else c.epochs * spe)  # None: the clock alone ends the run
-    self.epochs = range(self.step // spe, math.ceil(self.total_steps / spe)) if self.total_steps else count(self.step // spe)
+    self.start_step, self.total_steps = self.step, c.steps or (None if c.minutes else c.epochs * spe)  # None: the clock alone ends the run
+    last = math.ceil(self.total_steps / spe) if self.total_steps and self.step < self.total_steps else 0  # at or past `steps`: no epoch
+    self.epochs = range(self.step // spe, last) if self.total_steps else count(self.step // spe)
     self.stop_signal, self.ckpt_due, self.last_save, self.t_fit = 0, False, time.monotonic(), time.monotonic()
     self.out_of_time = self.budget_s is not None and self.elapsed() >= self.budget_s
     old = _handlers(self)

@@ -49,6 +49,7 @@ def test_signal_saves_the_step_reached_and_resume_is_exact(tmp_path, prepared, s
     ck = torch.load(out/'last.pt', weights_only=True)
     assert ck['step'] == int(_rows(out)[-1][0]) >= 3 and ck['step'] < 14, (ck['step'], _rows(out)[-1])
     assert f"after step {ck['step']}" in se and '--resume' in se and 'Traceback' not in se, se
+    assert 'fit(resume=True)' not in se and se.rstrip().endswith('--resume'), se  # the command line's hint, not the Python one
     assert (out/'losses.png').read_bytes()[:4] == b'\x89PNG'  # the curves of the steps done, as a finished run has them
     r = run_cli('train', '--stage', 'scn', '--out', out, '--resume', tmp=tmp_path, timeout=300)
     assert r.returncode == 0, r.stderr

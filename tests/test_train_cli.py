@@ -1,5 +1,5 @@
 "`cali-sketch train` / `cali-sketch demo` as a user runs them: a subprocess, killed and resumed, bad input, the demo page."
-import csv, os, signal, subprocess, sys, time
+import csv, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
 import torch
@@ -76,6 +76,11 @@ def test_demo_quick_writes_results_page(tmp_path):
     # re-running skips the finished stages and rewrites the page
     r = run('demo', '--quick', '--out', tmp_path/'demo', '--quiet', tmp=tmp_path)
     assert r.returncode == 0 and r.stdout.count('skipped') == 3, r.stdout
+    # moved (`mv demo demo2`, relative paths) and re-run with a step more: the runs go on from their new place
+    (tmp_path/'demo').rename(tmp_path/'demo2')
+    r = run('demo', '--quick', '--out', 'demo2', '--steps', '4', '--quiet', tmp=tmp_path, timeout=150)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert torch.load(tmp_path/'demo2'/'joint'/'last.pt', map_location='cpu', weights_only=True)['step'] == 4
 
 def test_loss_weight_flags(tmp_path, prepared):
     "--scn-loss / --isn-loss: merged into the weights; an unknown key or a bad number is a usage error (exit 2) that lists the keys."
@@ -107,4 +112,19 @@ def test_time_budget(tmp_path, prepared):
     r = run('train', '--stage', 'scn', '--out', out, '--resume', '--quiet', tmp=tmp_path)
     assert r.returncode == 0, r.stderr
     assert torch.load(out/'last.pt', map_location='cpu', weights_only=True)['step'] == sd['step']
+    assert 'time budget of 0.02 min already spent' in r.stdout and 'pass --minutes M' in r.stdout, r.stdout  # not the success line
 
+
+def test_resume_from_another_folder_and_moved_data(tmp_path, prepared):
+    "A run started with a relative --data resumes from any working folder; data moved since is a sentence asking for --data."
+    shutil.copytree(prepared, tmp_path/'faces')
+    r = run('train', '--stage', 'scn', '--data', 'faces', '--out', 'run', *SMALL, '--steps', '1', tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (tmp_path/'elsewhere').mkdir()
+    r = run('train', '--stage', 'scn', '--out', tmp_path/'run', '--resume', '--steps', '2', '--quiet', tmp=tmp_path/'elsewhere')
+    assert r.returncode == 0 and 'step 2' in r.stdout, r.stderr
+    (tmp_path/'faces').rename(tmp_path/'faces2')
+    r = run('train', '--stage', 'scn', '--out', 'run', '--resume', '--steps', '3', '--quiet', tmp=tmp_path)
+    assert r.returncode == 1 and 'pass --data PREPARED' in r.stderr and 'cali-sketch prepare' not in r.stderr, r.stderr
+    r = run('train', '--stage', 'scn', '--out', 'run', '--resume', '--data', 'faces2', '--steps', '3', '--quiet', tmp=tmp_path)
+    assert r.returncode == 0 and 'step 3' in r.stdout, r.stderr
