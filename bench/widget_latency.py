@@ -31,7 +31,7 @@ def main(argv=None):
     from cali_sketch.models import ModelConfig, G1, G2
     from cali_sketch.corrupt import toy_face_edges
     from cali_sketch.pipeline import CaliSketch
-    from cali_sketch.widgets import scn_isn_viewer
+    from cali_sketch.viewer import scn_isn_viewer
     devs = ['cpu', 'cuda'] if a.device == 'all' else [a.device]
     devs = [d for d in devs if d != 'cuda' or torch.cuda.is_available()]
     targets = {128: 0.25, 256: 1.0}

@@ -11,7 +11,8 @@ import ipywidgets as W
 from PIL import Image, ImageDraw
 from .core import show_grid
 from .pipeline import CaliSketch, read_sketch, to_square
-from .widgets import png_bytes, image_widget, blank_png, _titled, _rp_titles
+from .widgets import png_bytes, image_widget, blank_png, _titled
+from .viewer import _rp_titles
 
 # %% auto #0
 __all__ = ['SketchPad', 'sketch_pad']

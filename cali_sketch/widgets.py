@@ -13,15 +13,13 @@ import ipywidgets as W
 from PIL import Image
 from .core import ImageError, load_image, crop_resize, to_uint8, show_grid, IMAGE_EXTS
 from .faces import synth_face
-from .corrupt import CorruptConfig, corrupt_sketch, _INT_FIELDS, _UNIT_FIELDS
+from .corrupt import CorruptConfig, corrupt_sketch, toy_face_edges, _INT_FIELDS, _UNIT_FIELDS
 from .strokes import face_strokes, select_strokes
 from .pen import draw_strokes
 from .humanlike import HumanConfig, human_sketch, _UNIT as _HUMAN_UNIT
-from .pipeline import CaliSketch
 
 # %% auto #0
-__all__ = ['png_bytes', 'image_widget', 'blank_png', 'FaceLibrary', 'CorruptionExplorer', 'corruption_explorer', 'ScnIsnViewer',
-           'scn_isn_viewer']
+__all__ = ['png_bytes', 'image_widget', 'blank_png', 'FaceLibrary', 'toy_faces', 'CorruptionExplorer', 'corruption_explorer']
 
 # %% ../nbs/32_widgets.ipynb #2b4a2bb0
 def png_bytes(x, # (1,H,W) sketch (1 = stroke) / (3,H,W) photo tensor, HxW[x3] array, or PIL image
@@ -89,6 +87,16 @@ class FaceLibrary:
         v = self.items[name]
         if callable(v): v = self.items[name] = v()
         return v
+
+# %% ../nbs/32_widgets.ipynb #a00a32df
+def toy_faces(n=3, size=128):
+    "Triples (photo, gc, ld) from chapter 03's toy face edges (photo: the strokes in colour), no detector needed."
+    out = {}
+    for i in range(n):
+        gc, ld = toy_face_edges(size, seed=i)
+        photo = np.full((size, size, 3), 200, np.uint8); photo[gc | ld] = (90, 40, 30)
+        out[f'toy {i}'] = (photo, gc, ld)
+    return out
 
 # %% ../nbs/32_widgets.ipynb #49e34faf
 _STYLES = {'human': (HumanConfig, _HUMAN_UNIT, ('warp_grid',)), 'edges': (CorruptConfig, _UNIT_FIELDS, _INT_FIELDS)}
@@ -219,73 +227,3 @@ def _titled(title:str, w:W.Widget) -> W.VBox: return W.VBox([W.HTML(f"<b>{title}
 def corruption_explorer(faces=None, **kw) -> CorruptionExplorer:
     "One-line corruption explorer (see `CorruptionExplorer`)."
     return CorruptionExplorer(faces, **kw)
-
-# %% ../nbs/32_widgets.ipynb #de41d3e7
-def _rp_titles(pipe, # a `CaliSketch` (None: no pipeline)
-               calibrate:bool=True, # was S calibrated by G1 before G2?
-               tex:bool=False, # matplotlib math, for figures
-              ) -> tuple[str, str]:
-    "Titles of R and P that say what was computed: a one-stage model has no G1 (R is S), and uncalibrated P is G2(S)."
-    one = pipe is not None and pipe.g1 is None
-    R = ('$R=S$ (one stage)' if tex else 'R = S (one stage: no G1)') if one else ('$R=G_1(S)$' if tex else 'R = G1(S)')
-    P = ('$P=G_2(R)$' if tex else 'P = G2(R)') if calibrate and not one else ('$P=G_2(S)$' if tex else 'P = G2(S)')
-    return R, P
-
-class ScnIsnViewer(CorruptionExplorer):
-    "`CorruptionExplorer` plus R = G1(S) and P = G2(R) from a `CaliSketch` pipeline, side by side."
-    def __init__(self, pipe, # a `CaliSketch`, or a run folder / weights file for `CaliSketch.from_run`
-                 faces=None, **kw): # as `CorruptionExplorer`
-        self.pipe_error = None
-        if not isinstance(pipe, CaliSketch):
-            try: pipe = CaliSketch.from_run(pipe)
-            except Exception as e: self.pipe_error, pipe = f"{type(e).__name__}: {e}", None
-        self.pipe = pipe
-        two = pipe is not None and pipe.g1 is not None  # a one-stage model has no G1 to switch off
-        self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False, disabled=not two,
-                                    layout=W.Layout(display=None if two else 'none'))
-        lv = pipe is not None and pipe.levelled  # a level-conditioned SCN (chapter 45): its level gets a slider
-        self.level = W.FloatSlider(value=pipe.level if lv else 0.5, min=0, max=1, step=0.05, description='level', continuous_update=False,
-                                   tooltip='calibration level: 0 trusts the strokes, 1 fixes everything', layout=W.Layout(display=None if lv else 'none'))
-        self.R = self.P = None
-        super().__init__(faces, **kw)
-        for w in (self.calibrate, self.level): w.observe(lambda c: self.update(), 'value')
-        ctl = ([self.calibrate] if two else []) + ([self.level] if lv else [])  # no hidden widgets: the page shows what there is
-        self.children = (*self.children[:2], W.HBox(ctl + [W.HTML(f"<i>{pipe!r}</i>" if pipe else '')]), *self.children[2:])
-
-    def _picture_row(self):
-        self.pics.update({k: image_widget(self.pics['S'].width) for k in ('R', 'P')})
-        self.titles = {k: W.HTML() for k in ('R', 'P')}; self._retitle()
-        t = {'photo': 'photo (unseen by the networks)', 'E_gt': 'target E_gt', 'S': 'sketch S'}
-        return W.HBox([_titled(t[k], self.pics[k]) for k in ('photo', 'E_gt', 'S')] + [W.VBox([self.titles[k], self.pics[k]]) for k in ('R', 'P')])
-
-    def _retitle(self):
-        for k, t in zip(('R', 'P'), _rp_titles(self.pipe, self.calibrate.value)): self.titles[k].value = f"<b>{t}</b>"
-
-    def update(self):
-        "Recompute S, then R and P (only what changed reruns); then tell listeners, who see the new R and P."
-        if self.pipe is None:
-            self._say(f"no pipeline: {self.pipe_error}", error=True); return
-        t0, calls0 = time.perf_counter(), dict(self.pipe.calls)
-        if not self._sketch(): return
-        self._retitle()
-        try: res = self.pipe(torch.from_numpy(self.S), calibrate=self.calibrate.value, invert=False, normalize=False,  # S is in the training pen
-                             level=self.level.value if self.pipe.levelled else None)
-        except Exception as e:
-            self.R = self.P = None
-            for k in ('R', 'P'): self.pics[k].value = blank_png()
-            self._say(getattr(e, 'reason', None) or str(e), error=True); self._tell(); return
-        self.R, self.P = res.R, res.P
-        self.pics['R'].value, self.pics['P'].value = png_bytes(res.R), png_bytes(res.P)
-        ran = [k.upper() for k in ('g1', 'g2') if self.pipe.calls[k] > calls0[k]] or ['nothing']
-        self.last_latency = time.perf_counter() - t0
-        self._say(f"ran {' + '.join(ran)}; {1000 * self.last_latency:.0f} ms from control change to pictures")
-        self._tell()
-
-    def figure(self):
-        self._drawn()
-        return show_grid([[self.photo, self.E_gt, self.S, self.R, self.P]],
-                         ['photo', 'target $E_{gt}$', 'sketch $S$', *_rp_titles(self.pipe, self.calibrate.value, tex=True)], size=2.2)
-
-def scn_isn_viewer(pipe, faces=None, **kw) -> ScnIsnViewer:
-    "One-line S -> R -> P viewer (see `ScnIsnViewer`)."
-    return ScnIsnViewer(pipe, faces, **kw)

@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CELLS = [
     "import numpy as np\nfrom cali_sketch.corrupt import toy_face_edges\nfrom cali_sketch.models import ModelConfig\n"
-    "from cali_sketch.pipeline import CaliSketch\nfrom cali_sketch.widgets import scn_isn_viewer\nfrom cali_sketch.sketchpad import sketch_pad\n"
+    "from cali_sketch.pipeline import CaliSketch\nfrom cali_sketch.viewer import scn_isn_viewer\nfrom cali_sketch.sketchpad import sketch_pad\n"
     "gc, ld = toy_face_edges(64, 0)\nface = {'toy': (np.full((64, 64, 3), 200, np.uint8), gc, ld)}\n"
     "pipe = CaliSketch.random(ModelConfig.small(), size=64)",
     "viewer = scn_isn_viewer(pipe, face, img_width=128)\nviewer",

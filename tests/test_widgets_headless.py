@@ -7,7 +7,8 @@ from cali_sketch.core import torch_save
 from cali_sketch.corrupt import toy_face_edges, corrupt_sketch
 from cali_sketch.models import ModelConfig, G1, G2
 from cali_sketch.pipeline import CaliSketch
-from cali_sketch.widgets import corruption_explorer, scn_isn_viewer, FaceLibrary
+from cali_sketch.widgets import corruption_explorer, FaceLibrary
+from cali_sketch.viewer import scn_isn_viewer
 from cali_sketch.ablation import ablation_viewer
 from cali_sketch.sketchpad import sketch_pad
 
