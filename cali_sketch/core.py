@@ -36,7 +36,26 @@ def _to_8bit(im: Image.Image) -> Image.Image:
         return Image.fromarray(np.clip(np.round(a / scale * 255), 0, 255).astype(np.uint8), 'L')
     return im
 
-def load_image(src, # a path, PIL image, or uint8/float HxW[xC] array
+def _array_to_8bit(a:np.ndarray, name:str) -> np.ndarray:
+    """Scale an array to uint8 by what its dtype means: uint16 as a 16-bit PNG is read (full range 0..65535),
+    other integers as 0..255 (or 0..65535 when they go above 255), bools as black/white, floats as [0,1] or [0,255]."""
+    if a.dtype == np.uint8: return a
+    if a.size == 0: raise ImageError(name, f"array of shape {a.shape} is empty")
+    if a.dtype == np.bool_: return a.astype(np.uint8) * 255
+    kind = 'int' if np.issubdtype(a.dtype, np.integer) else 'float' if np.issubdtype(a.dtype, np.floating) else None
+    if kind is None: raise ImageError(name, f"array of dtype {a.dtype} is not an image (need uint8, uint16, int, float or bool)")
+    f = a.astype(np.float64)
+    if not np.isfinite(f).all(): raise ImageError(name, "array holds NaN or infinite values")
+    lo, hi = f.min(), f.max()
+    if kind == 'float': f = np.where((f < 0) & (f > -1e-3), 0.0, f)  # rounding noise of a computed image, not data
+    if lo < -1e-3 or (kind == 'int' and lo < 0): raise ImageError(name, f"array of dtype {a.dtype} has negative values (min {lo:g}); images are 0..1, 0..255 or 0..65535")
+    if a.dtype == np.uint16 or (kind == 'int' and hi > 255): top = 65535.0
+    elif kind == 'float' and hi <= 1.0 + 1e-3: top, f = 1.0, np.minimum(f, 1.0)
+    else: top = 255.0
+    if hi > top * (1 + 1e-3 if kind == 'float' else 1): raise ImageError(name, f"array of dtype {a.dtype} goes up to {hi:g}, above any image range (0..1, 0..255, 0..65535)")
+    return np.round(np.clip(f, 0, top) / top * 255).astype(np.uint8)
+
+def load_image(src, # a path, PIL image, or uint8/uint16/float HxW[xC] array
                mode:str='RGB', # 'RGB' or 'L'
                min_size:int=8, # smaller images are refused as unsuitable
               ) -> Image.Image:
@@ -56,9 +75,7 @@ def load_image(src, # a path, PIL image, or uint8/float HxW[xC] array
         except (OSError, SyntaxError, ValueError) as e: raise ImageError(p, f"unreadable or truncated image ({e})") from None
     elif isinstance(src, Image.Image): im = src if src.getexif().get(0x0112, 1) == 1 else ImageOps.exif_transpose(src)  # 0x0112: Orientation
     elif isinstance(src, np.ndarray):
-        a = src
-        if a.dtype != np.uint8:
-            a = np.clip(a * (255 if a.max() <= 1.0 else 1), 0, 255).round().astype(np.uint8)
+        a = _array_to_8bit(src, name)
         if a.ndim == 3 and a.shape[2] == 1: a = a[..., 0]
         if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
             raise ImageError(name, f"array of shape {src.shape} is not an HxW, HxWx3 or HxWx4 image")

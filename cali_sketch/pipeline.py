@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps
 from fastcore.basics import patch
-from .core import ImageError, load_image, to_tensor, seed_everything
+from .core import ImageError, load_image, to_tensor, seed_everything, _array_to_8bit
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
 from .pen import normalize_sketch
@@ -35,7 +35,7 @@ def _alpha(x) -> torch.Tensor|None:
             a = x[3].detach().float().cpu().numpy(); a = a * 255 if a.max() <= 1 else a
         elif isinstance(x, np.ndarray):
             if x.ndim != 3 or x.shape[-1] not in (2, 4): return None
-            a = x[..., -1].astype(np.float32); a = a * 255 if x.dtype != np.uint8 and a.max() <= 1 else a
+            a = _array_to_8bit(x[..., -1], _name(x)).astype(np.float32)  # the alpha's range read as `load_image` reads it
         else:
             im = x if isinstance(x, Image.Image) else Image.open(x) if isinstance(x, (str, Path)) else None
             if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
@@ -57,7 +57,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
         if t.ndim != 3 or t.shape[0] not in (1, 3, 4): raise ImageError(name, f"tensor of shape {tuple(x.shape)} is not (H,W), (1,H,W) or (3,H,W)")
         t = t[:3].mean(0, keepdim=True)
         if t.max() > 1: t = t / 255
-    elif isinstance(x, np.ndarray) and x.dtype != np.uint8 and x.ndim == 2:
+    elif isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating) and x.ndim == 2:  # ints and bools: `load_image` knows their range
         t = torch.from_numpy(np.asarray(x, np.float32))[None]
         if t.max() > 1: t = t / 255
     else: t = to_tensor(load_image(x, 'L', min_size=min_size))
