@@ -87,7 +87,7 @@ class AblationViewer(W.VBox):
         if target is not None: self.photo_pic.value = png_bytes(target)
         kinds = {'R and P': 'RP', 'P only': 'P', 'R only': 'R'}[self.show.value]
         for n, p in self.pipes.items():
-            try: res = p(S, invert=False)
+            try: res = p(S, invert=False, centre=target is None)  # scored against a photo: keep the photo's frame
             except Exception as e:
                 msgs.append(f"<b>{n}</b>: <span style='color:#b00'>{e}</span>"); self.columns[n].layout.display = 'none'; continue
             self.pics[n] = {'R': png_bytes(res.R), 'P': png_bytes(res.P)}
