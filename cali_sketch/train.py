@@ -35,6 +35,8 @@ def _datasets(cfg:RunConfig, resuming:bool=False):
     except ValueError: va = None  # too few faces for a held-out split: grids use training faces
     return tr, va
 
+_PATHS = ('data', 'scn_ckpt', 'isn_ckpt', 'scn_init', 'init_from', 'vgg19_weights')  # what a run reads from disk (names of shipped models stay names)
+
 def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
               resume:bool|str='auto', # False: refuse an existing run; True: continue it; 'auto': continue if present
               progress:bool=True, # progress bar
@@ -50,7 +52,7 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
     resuming = exists
     if cfg.init_from and not resuming and init is None:
         raise ValueError(f"init_from={cfg.init_from!r}: a fine-tuning run starts with `cali-sketch finetune` (chapter 36); here it can only be resumed")
-    if cfg.data and Path(cfg.data).is_dir(): cfg = dataclasses.replace(cfg, data=os.path.abspath(cfg.data))  # a resume from another folder finds it
+    cfg = dataclasses.replace(cfg, **{k: os.path.abspath(v) for k in _PATHS if (v := getattr(cfg, k)) and os.path.exists(v)})  # a resume from another folder finds them
     tr, va = _datasets(cfg, resuming)
     if cfg.size is None: cfg = dataclasses.replace(cfg, size=tr.size)  # in every checkpoint: the run says its size wherever its data goes
     stage = STAGE_CLASSES[cfg.stage](cfg, va, init=not resuming and not cfg.init_from)
