@@ -66,13 +66,14 @@ def kid(f1:np.ndarray, # features of set 1, (N1,D)
         subset_size:int=1000, # images per subset; must not exceed N1 or N2
         seed:int=2020, # subset sampling seed
        ) -> tuple[float, float]:
-    "Kernel Inception-style distance: mean and std over subsets of the unbiased polynomial-kernel MMD^2."
+    "Kernel Inception-style distance: mean and std over subsets of the unbiased polynomial-kernel MMD^2 (std NaN if no subset differs)."
     f1, f2 = np.asarray(f1, np.float64), np.asarray(f2, np.float64)
     if f1.ndim != 2 or f2.ndim != 2 or f1.shape[1] != f2.shape[1]:
         raise ValueError(f"kid: need (N,D) feature arrays with the same D, got {f1.shape} and {f2.shape}")
     if subset_size < 2: raise ValueError(f"subset_size={subset_size}: must be at least 2")
     if subset_size > min(len(f1), len(f2)):
         raise ValueError(f"subset_size={subset_size} is larger than the sets ({len(f1)} and {len(f2)} samples): lower it")
+    if subset_size == len(f1) == len(f2): return _poly_mmd2(f1, f2), float('nan')  # every subset is both whole sets: no spread
     rng = np.random.RandomState(seed)
     m = [_poly_mmd2(f1[rng.choice(len(f1), subset_size, replace=False)], f2[rng.choice(len(f2), subset_size, replace=False)])
          for _ in range(subsets)]
@@ -241,7 +242,7 @@ class FeatureDistance:
         return self
 
     def compute(self) -> dict[str, float]:
-        "{fd_name: Fréchet distance, kd_name: KID-style MMD^2 mean, kd_name-std: its std over subsets}."
+        "{fd_name: Fréchet distance, kd_name: KID-style MMD^2 mean, kd_name-std: its std over subsets, when they differ}."
         f, r = (np.concatenate(s) if s else np.zeros((0, 1)) for s in (self.fake, self.real))
         if len(f) < 2 or len(r) < 2: raise ValueError(f"{self.fd_name}: need at least 2 generated and 2 real images, have {len(f)} and {len(r)}")
         if min(len(f), len(r)) <= f.shape[1]:
@@ -251,7 +252,8 @@ class FeatureDistance:
         if size < self.kid_subset_size:
             warnings.warn(f"{self.kd_name}: only {min(len(f), len(r))} images, subsets of {size} instead of {self.kid_subset_size}")
         kd, kd_sd = kid(f, r, self.kid_subsets, size)
-        return {self.fd_name: frechet_distance(*feature_stats(f), *feature_stats(r)), self.kd_name: kd, f'{self.kd_name}-std': kd_sd}
+        out = {self.fd_name: frechet_distance(*feature_stats(f), *feature_stats(r)), self.kd_name: kd}
+        return out if np.isnan(kd_sd) else {**out, f'{self.kd_name}-std': kd_sd}
 
 # %% ../nbs/41_fid.ipynb #40e7934a
 def hed_available(weights=None) -> bool:
