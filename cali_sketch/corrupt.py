@@ -95,6 +95,13 @@ def _as_edges(a, name:str) -> np.ndarray:
     if min(a.shape) < 16: raise ValueError(f"{name}: {a.shape[0]}x{a.shape[1]} is too small (need at least 16 px a side)")
     return a if a.dtype == bool else a > 0.5
 
+def _as_rng(rng) -> np.random.Generator:
+    "`rng` as a numpy Generator: a Generator as it is, else `np.random.default_rng(rng)`; what that refuses is named."
+    if isinstance(rng, np.random.Generator): return rng
+    try: return np.random.default_rng(rng)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"rng={rng!r}: expected None, a non-negative int seed or a numpy Generator ({e})") from None
+
 def _smooth_field(rng, shape, cells:int, channels:int=2, sigma:float=0., at=None) -> np.ndarray:
     "Uniform random values on a `cells`x`cells` grid (Gaussian-smoothed by `sigma` cells, max |v| = 1), upsampled (bicubic) to HxWxC or, given `at=(ys, xs)`, only at those points (N,C)."
     H, W = shape
@@ -105,7 +112,9 @@ def _smooth_field(rng, shape, cells:int, channels:int=2, sigma:float=0., at=None
     else:  # the same bicubic interpolation, evaluated at the stroke pixels only (what cv2.resize would give there)
         u = ((at[1].astype(np.float32) + 0.5) * (cells / W) - 0.5).reshape(-1, 1)
         v = ((at[0].astype(np.float32) + 0.5) * (cells / H) - 0.5).reshape(-1, 1)
-        f = cv2.remap(g, u, v, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).reshape(-1, channels) if len(u) else np.zeros((0, channels), np.float32)
+        C = 32000  # cv2.remap takes maps of fewer than 32767 rows: look up the points in chunks
+        f = np.concatenate([cv2.remap(g, u[i:i + C], v[i:i + C], cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).reshape(-1, channels)
+                            for i in range(0, len(u), C)]) if len(u) else np.zeros((0, channels), np.float32)
     return np.clip(f, -1, 1)
 
 def _segments(E, rng, tile:int):
@@ -160,7 +169,7 @@ def _displacement(rng, cfg, sev, s, H, W, ys, xs, lab, nseg):
     dx += c * u - sn * v - u + t[0][lab]; dy += sn * u + c * v - v + t[1][lab]
     a = cfg.wobble * s * sev
     if a > 0:
-        cells = max(2, int(round(2 * max(H, W) / (cfg.wobble_len * s))))
+        cells = max(2, min(max(H, W), int(round(2 * max(H, W) / (cfg.wobble_len * s)))))  # no finer than a pixel
         f = _smooth_field(rng, (H, W), cells, 2, at=(ys, xs))
         dx += a * f[:, 0]; dy += a * f[:, 1]
     for pcx, pcy, rx, ry in FACE_PARTS.values():
@@ -191,7 +200,7 @@ def corrupt_sketch(gc, # global contours E_gc: bool HxW (or uint8/float, >0.5 = 
     "A poorly drawn sketch S made from edge maps: `np.float32` HxW in [0,1], 1 = stroke."
     cfg = CorruptConfig() if cfg is None else cfg
     if not isinstance(cfg, CorruptConfig): raise TypeError(f"cfg: expected a CorruptConfig, got {type(cfg).__name__}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = _as_rng(rng)
     gc, ld = _as_edges(gc, 'gc'), _as_edges(ld, 'ld')
     if gc.shape != ld.shape: raise ValueError(f"gc and ld differ in shape: {gc.shape} vs {ld.shape}")
     H, W = gc.shape; s, sev = (H + W) / 512, float(cfg.severity)

@@ -21,28 +21,33 @@ __all__ = ['canny_edges', 'edge_nms', 'remove_small_pieces', 'postprocess_contou
 
 # %% ../nbs/02_edges.ipynb #0b53e958
 def _grey(img, name='img') -> np.ndarray:
-    "PIL / uint8 or float array / (C,H,W) tensor -> float64 grey HxW in [0,1]."
+    "PIL / uint8, uint16 or float array / (C,H,W) tensor -> float64 grey HxW in [0,1] (16-bit by its range, alpha on white)."
     from skimage.color import rgb2gray
-    if isinstance(img, Image.Image): img = np.asarray(img.convert('RGB'))
+    if isinstance(img, Image.Image): img = np.asarray(load_image(img, 'RGB', min_size=1))  # as EdgeExtractor reads photos
     if isinstance(img, torch.Tensor):
-        img = img.detach().cpu().float().numpy()
+        t = img.detach().cpu(); img = (t if t.dtype == torch.uint8 else t.float()).numpy()
         if img.ndim == 3: img = img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
     a = np.asarray(img)
-    if a.ndim == 3 and a.shape[2] == 4: a = a[..., :3]
-    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)):
-        raise ValueError(f"{name}: expected an HxW or HxWx3 image, got shape {a.shape}")
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
+        raise ValueError(f"{name}: expected an HxW, HxWx3 or HxWx4 image, got shape {a.shape}")
+    if (np.issubdtype(a.dtype, np.integer) and a.dtype != np.uint8) or (a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 4):
+        a = np.asarray(load_image(a, 'RGB', min_size=1))  # uint16/int by their range, RGBA composited on white paper
+    if a.dtype.kind == 'f' and not np.isfinite(a).all(): raise ValueError(f"{name}: holds NaN or infinite values")
     if a.dtype != np.uint8 and a.size and (np.nanmax(a) > 1 or np.nanmin(a) < 0):
         raise ValueError(f"{name}: float images must be in [0,1] (got {np.nanmin(a):.3g}..{np.nanmax(a):.3g}); pass uint8 for 0..255")
+    if a.ndim == 3 and a.shape[2] == 4: a = a[..., :3] * a[..., 3:] + (1 - a[..., 3:])  # float RGBA: on white paper
     a = a.astype(np.float64) / 255 if a.dtype == np.uint8 else a.astype(np.float64)
     return rgb2gray(a) if a.ndim == 3 else a
 
-def canny_edges(img, # PIL image, HxW[x3] uint8/float array, or (C,H,W) tensor in [0,1]
+def canny_edges(img, # PIL image, HxW[x3|x4] uint8/uint16/float array, or (C,H,W) tensor (uint8, or float in [0,1])
                 sigma:float=2.0, # Gaussian smoothing (EdgeConnect: 2)
                 low:float|None=None, # low hysteresis threshold (None: skimage default, 0.1)
                 high:float|None=None, # high hysteresis threshold (None: skimage default, 0.2)
                ) -> np.ndarray:
     "E_ld: Canny edges of the grey image, as EdgeConnect computes them (bool HxW, True = edge)."
     from skimage.feature import canny
+    for n, v in (('sigma', sigma), ('low', low), ('high', high)):
+        if v is not None and not np.isfinite(v): raise ValueError(f"{n}={v!r}: must be a finite number")
     return canny(_grey(img), sigma=sigma, low_threshold=low, high_threshold=high)
 
 # %% ../nbs/02_edges.ipynb #b26f3850
@@ -60,14 +65,16 @@ def _interp(E:np.ndarray, ys:np.ndarray, xs:np.ndarray) -> np.ndarray:
     return ((E[b, y0, x0] * (1 - dx) + E[b, y0, x0 + 1] * dx) * (1 - dy) +
             (E[b, y0 + 1, x0] * (1 - dx) + E[b, y0 + 1, x0 + 1] * dx) * dy)
 
-def edge_nms(E:np.ndarray, # soft edge maps (B,H,W) float
+def edge_nms(E:np.ndarray, # soft edge maps (B,H,W) or one (H,W), float
              radius:int=1, # compare with neighbours up to this distance along the normal
              margin:float=1.01, # a pixel survives if margin*E >= each neighbour
              smooth:int=4, # convTri radius for the orientation estimate
              border:int=5, # fade out this many pixels at the image border (0: none)
             ) -> np.ndarray:
     "Non-maximum suppression along the edge normal, as Dollár's edgesNmsMex (used by pix2pix/DeepPS PostprocessHED.m)."
-    E = np.asarray(E, np.float32)
+    E = np.asarray(E, np.float32); single = E.ndim == 2
+    if single: E = E[None]
+    if E.ndim != 3 or min(E.shape[1:]) < 2: raise ValueError(f"E: expected (B,H,W) or (H,W) maps at least 2 px a side, got shape {E.shape[1:] if single else E.shape}")
     S = _conv_tri(E, smooth) if smooth else E
     Oy, Ox = np.gradient(S, axis=(1, 2))
     Oxx = np.gradient(Ox, axis=2); Oxy, Oyy = np.gradient(Oy, axis=(2, 1))
@@ -82,7 +89,7 @@ def edge_nms(E:np.ndarray, # soft edge maps (B,H,W) float
     if border:
         def ramp(n, b): b = max(1, min(border, n // 2)); i = np.arange(n); return np.minimum(np.minimum(i, n - 1 - i), b) / b
         out *= (ramp(H, border)[:, None] * ramp(W, border)[None, :]).astype(np.float32)
-    return out
+    return out[0] if single else out
 
 def remove_small_pieces(M:np.ndarray, # bool maps (H,W) or (B,H,W)
                         min_size:int=5, # pieces with fewer pixels are removed
@@ -95,7 +102,7 @@ def remove_small_pieces(M:np.ndarray, # bool maps (H,W) or (B,H,W)
     keep = np.bincount(lab.ravel()) >= min_size; keep[0] = False
     return keep[lab]
 
-def postprocess_contours(soft, # soft contour map(s) in [0,1]: (H,W) or (B,H,W), numpy or tensor
+def postprocess_contours(soft, # soft contour map(s) in [0,1] (uint8: 0..255): (H,W) or (B,H,W), numpy or tensor
                          threshold:float=25/255, # keep NMS'd responses at or above this
                          min_size:int=5, # remove 8-connected pieces with fewer pixels
                          nms:bool=True, # non-maximum suppression along the edge normal first
@@ -105,7 +112,12 @@ def postprocess_contours(soft, # soft contour map(s) in [0,1]: (H,W) or (B,H,W),
     "E_gc: soft HED map -> 1-pixel bool strokes (NMS, threshold, thin, remove small pieces), as pix2pix's PostprocessHED.m."
     from skimage.morphology import thin
     if isinstance(soft, torch.Tensor): soft = soft.detach().float().cpu().numpy()
-    E = np.asarray(soft, np.float32); single = E.ndim == 2
+    if not np.isfinite(threshold): raise ValueError(f"threshold={threshold!r}: must be a number (default 25/255)")
+    E = np.asarray(soft); E = E.astype(np.float32) / 255 if E.dtype == np.uint8 else E.astype(np.float32)  # a saved HED PNG
+    if not np.isfinite(E).all(): raise ValueError("soft: holds NaN or infinite values")
+    if E.size and (np.nanmax(E) > 1 + 1e-3 or np.nanmin(E) < -1e-3):
+        raise ValueError(f"soft: expected a map in [0,1] (or uint8 0..255), got {np.nanmin(E):.3g}..{np.nanmax(E):.3g}")
+    single = E.ndim == 2
     if single: E = E[None]
     if E.ndim == 4 and E.shape[1] == 1: E = E[:, 0]
     if E.ndim != 3: raise ValueError(f"soft: expected (H,W), (B,H,W) or (B,1,H,W), got shape {np.shape(soft)}")
@@ -153,8 +165,10 @@ class ContourDetector:
     def is_fallback(self) -> bool: return self.name.startswith('fallback')
 
     def __call__(self, x:torch.Tensor) -> torch.Tensor:
-        with torch.inference_mode():
-            return self.model(x.to(self.device).contiguous(memory_format=torch.channels_last)).float()
+        x = torch.as_tensor(x)  # numpy too
+        dt = next((p.dtype for p in self.model.parameters()), torch.float32)
+        with torch.inference_mode():  # float64 input (torch.from_numpy of `array / 255`) in the model's float type
+            return self.model(x.to(self.device, dt if x.is_floating_point() else x.dtype).contiguous(memory_format=torch.channels_last)).float()
 
     def __repr__(self): return f"ContourDetector({self.name!r}, from {self.source or 'no weights'}, on {self.device})"
 
@@ -187,6 +201,7 @@ class EdgeExtractor:
                  keep_soft:bool=False, # also return the soft detector map ('soft', float32 HxW)
                 ):
         if batch_size < 1: raise ValueError(f"batch_size={batch_size}: must be at least 1")
+        if hed_size is not None and hed_size < 1: raise ValueError(f"hed_size={hed_size}: must be at least 1 pixel (None: the photo size)")
         self.detector = detector if detector is not None else load_contour_detector()
         self.size, self.canny_sigma, self.threshold, self.min_size, self.nms = size, canny_sigma, threshold, min_size, nms
         self.batch_size, self.hed_size, self.keep_soft = batch_size, hed_size, keep_soft
@@ -213,6 +228,8 @@ class EdgeExtractor:
                  progress:bool=False, # show a fastprogress bar over batches
                 ) -> list[dict]:
         "E_gc, E_ld, E_gt for each photo (same order)."
+        if isinstance(photos, (str, Path, Image.Image)) or (isinstance(photos, np.ndarray) and photos.ndim < 4):
+            raise TypeError(f"photos: expected a list of photos, got a single {type(photos).__name__}; pass [photo]")
         arrays = [self._photo(p) for p in photos]
         groups = {}
         for i, a in enumerate(arrays): groups.setdefault(a.shape, []).append(i)  # batch only same-size photos

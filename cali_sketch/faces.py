@@ -51,6 +51,8 @@ STYLES = ('short', 'long', 'bob', 'bald', 'curly', 'bun')
 
 def face_params(seed:int) -> SimpleNamespace:
     "Sample the geometry, colours and accessories of face `seed` (reference pixels of the 178x218 frame)."
+    if isinstance(seed, (bool, str)) or not isinstance(seed, (int, np.integer, float, np.floating)) or not float(seed).is_integer():
+        raise ValueError(f"seed={seed!r}: expected a whole number")
     r = make_rng(seed, 0); U = r.uniform
     f = SimpleNamespace(seed=int(seed), cx=89 + r.normal(0, 1.5), ey=111 + r.normal(0, 2), iod=39 * U(0.9, 1.1), jaw=U(0.15, 0.45))
     f.rx = f.iod * U(1.22, 1.4); f.ry = f.rx * U(1.3, 1.5); f.chin = f.ey + 75; f.cy = f.chin - f.ry
@@ -219,7 +221,7 @@ def make_face_folder(out, # folder to write into (created if missing)
                     ) -> list[Path]:
     "Write `n` synthetic faces as JPEGs `face_00000.jpg`... into `out`, skipping files that exist; return all n paths."
     if not isinstance(n, (int, np.integer)) or n < 0: raise ValueError(f"n={n!r}: must be a non-negative integer")
-    if not 1 <= quality <= 100: raise ValueError(f"quality={quality}: must be in 1..100")
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100: raise ValueError(f"quality={quality}: must be in 1..100")
     size, out = _check_size(size), Path(out)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out={out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)

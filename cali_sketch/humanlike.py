@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 import numpy as np
 from .core import check_fields
-from .corrupt import _smooth_field
+from .corrupt import _smooth_field, _as_rng
 from .strokes import Strokes, PARTS, _BOXES, arclength
 from .pen import draw_strokes
 
@@ -84,7 +84,7 @@ def human_strokes(st:Strokes, # the strokes a person would draw (`strokes.select
     cfg = HumanConfig() if cfg is None else cfg
     if not isinstance(cfg, HumanConfig): raise TypeError(f"cfg: expected a HumanConfig, got {type(cfg).__name__}")
     if not isinstance(st, Strokes): raise TypeError(f"st: expected Strokes, got {type(st).__name__}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = _as_rng(rng)
     sev, size = float(cfg.severity), st.size; s = size / 256
     K = len(st)
     # 1. what is drawn: simplified hair (the lowest-ranked hair/background strokes go first), forgotten strokes
@@ -139,8 +139,10 @@ def human_sketch(st:Strokes, # the strokes a person would draw (`strokes.select_
                 ) -> np.ndarray:
     "A human-like poorly drawn sketch S of `st`: float32 HxW in [0,1], 1 = ink, drawn with the training pen."
     cfg = HumanConfig() if cfg is None else cfg
+    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1):
+        raise ValueError(f"size={size!r}: expected a whole number of pixels >= 1 (None: the strokes' size, {st.size})")
     polys, w, p = human_strokes(st, cfg, rng)
-    size = size or st.size
+    size = st.size if size is None else int(size)
     return draw_strokes(polys, size, cfg.width, w, p, scale=size / st.size)
 
 # %% ../nbs/05_humanlike.ipynb #af59ea9a

@@ -92,6 +92,7 @@ def resample(xy:np.ndarray, # polyline (N,2)
              step:float, # spacing of the new points, px
             ) -> np.ndarray:
     "The polyline with points every `step` px along it (ends kept)."
+    if not step > 0: raise ValueError(f"step={step!r}: must be > 0 px")
     if len(xy) < 2: return xy.astype(np.float32)
     d = arclength(xy)
     if d[-1] == 0: return xy[:1].astype(np.float32)
@@ -217,6 +218,7 @@ def face_strokes(gc, # global contours E_gc: bool HxW (1-px)
     "Trace, clean, label and rank the strokes of a face's edge maps (what `prepare` caches)."
     gc, ld = np.asarray(gc) > 0, np.asarray(ld) > 0
     if gc.shape != ld.shape or gc.ndim != 2: raise ValueError(f"gc and ld: expected two HxW maps of one shape, got {gc.shape} and {ld.shape}")
+    if gc.shape[0] != gc.shape[1]: raise ValueError(f"gc and ld: expected square maps of an aligned face (Strokes have one size), got {gc.shape[0]}x{gc.shape[1]}; crop them first")
     size = gc.shape[0]; s = size / 128
     det = ld & ~cv2.dilate(gc.view(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     out, src, part, rank = [], [], [], []
@@ -237,6 +239,8 @@ def select_strokes(st:Strokes, # all strokes of a face (`face_strokes`)
                    max_strokes:int=32, # at most this many, best first
                   ) -> Strokes:
     "The strokes an amateur would draw: rank >= `min_rank`, best `max_strokes`."
+    if not max_strokes >= 0: raise ValueError(f"max_strokes={max_strokes!r}: must be >= 0")
+    if np.isnan(min_rank): raise ValueError(f"min_rank={min_rank!r}: must be a number")
     idx = np.flatnonzero(st.rank >= min_rank)
     idx = idx[np.argsort(-st.rank[idx], kind='stable')][:max_strokes]
     return st.subset(np.sort(idx))
