@@ -4,7 +4,7 @@
 
 # %% ../nbs/37_average.ipynb #27a85fed
 from __future__ import annotations
-import re, sys, argparse, dataclasses
+import os, re, sys, argparse, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import torch
@@ -79,6 +79,7 @@ def average_run(run, # a stage's run folder with snapshots
                ) -> Path:
     "Average `run`'s chosen snapshots (G1 and G2, or G2 of a one-stage run) into the exported file `out`; returns it."
     files = snapshots(run, last, since)
+    run, files = Path(os.path.abspath(run)), [Path(os.path.abspath(f)) for f in files]  # the card names the run wherever this was typed
     try: head = _torch_ckpt(files[-1])
     except ValueError as e: raise ValueError(f"{e}; move it out of {run} to average the snapshots before it") from None
     names = tuple(k for k in ('G1', 'G2') if k in head['models'])
@@ -89,7 +90,8 @@ def average_run(run, # a stage's run folder with snapshots
     facts = _stage_facts(files[-1]) + [dict(stage='average', run=str(Path(run)), steps=f"{steps[0]}-{steps[-1]}", minutes=None,
                                             snapshots=len(files))]
     if half: nets = {k: v.half() for k, v in nets.items()}
-    return export_weights(nets, {'model': asdict(mc), 'size': _size_of(c), 'g2_input': 'R' if 'G1' in names else 'sketch',
+    g2_input = 'sketch' if 'G1' not in names and c.get('isn_input') == 'sketch' else 'R'  # an ISN run on E_gt or G1(S) still needs a G1
+    return export_weights(nets, {'model': asdict(mc), 'size': _size_of(c), 'g2_input': g2_input,
                                  'name': f"{Path(run).name}-average", 'average': {'run': str(Path(run)), 'steps': steps}, 'training': facts}, out)
 
 # %% ../nbs/37_average.ipynb #9f14d267

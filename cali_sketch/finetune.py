@@ -4,11 +4,12 @@
 
 # %% ../nbs/36_finetune.ipynb #ff925b8d
 from __future__ import annotations
-import sys, warnings, dataclasses
+import os, sys, warnings, dataclasses
 from pathlib import Path
 from .models import ModelConfig
 from .loading import ConfigMismatchError, check_config, read_networks
 from .parallel import unwrap
+from .checkpoint import last_checkpoint
 from .scn import RunConfig
 from .train import run_stage, train_parser, train_cli, _arch
 
@@ -63,9 +64,12 @@ def init_networks(nets:dict, # name -> freshly built module, e.g. a stage's {'G1
                                       f"unexpected {sorted(unexpected)[:3]}); weights folded for inference cannot be trained on")
     fresh = [k for k in nets if k not in sds]
     if fresh and not quiet:
-        msg = (f"{what} {src}: {', '.join(got)} loaded; {', '.join(fresh)} start untrained: the source holds {', '.join(sorted(sds))} only "
-               "(a shipped model keeps the generators alone). Until they catch up, their adversarial and feature-matching gradients "
-               "are those of random networks; start from a run folder to keep its discriminators")
+        gs, ds = [k for k in fresh if k.startswith('G')], [k for k in fresh if not k.startswith('G')]
+        msg = f"{what} {src}: {', '.join(got)} loaded; {', '.join(fresh)} start untrained: the source holds {', '.join(sorted(sds))} only"
+        if gs: msg += (f"; {', '.join(gs)} will be trained from nothing, not fine-tuned (a source holding {'them' if len(gs) > 1 else 'it'}: "
+                       "a joint run, a folder with scn/ and isn/, a shipped model)")  # a generator is no discriminator that catches up
+        if ds: msg += ("; until the discriminators catch up, their adversarial and feature-matching gradients are those of random networks "
+                       "(a shipped model keeps the generators alone; start from a run folder to keep its discriminators)")
         warnings.warn(msg, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
     return {k: where[k] for k in got}
 
@@ -80,11 +84,19 @@ def _prepared(cfg:RunConfig, src) -> tuple:
         cfg = dataclasses.replace(cfg, scn_ckpt=str(g1.file))  # the frozen G1 is the source's own, recorded so a resume reloads it
     return cfg, lambda learn: init_networks({k: unwrap(m) for k, m in learn.models.items()}, str(src), cfg.model)
 
+def _same_source(given, recorded, out, what:str='--init-from'):
+    "Refuse a source other than the one the run being resumed started from: a resume never reads it, yet would record it."
+    if given and str(given) != recorded and os.path.abspath(str(given)) != recorded:
+        raise ValueError(f"{what} {given}: a resumed run continues from its own checkpoint in {out} ("
+                         + (f"it started from {recorded}" if recorded else "it was not started from a pretrained model")
+                         + f"); drop {what}, or give another out folder to start a new run from it")
+
 def finetune_run(cfg:RunConfig, # the run: stage, data, out, architecture (`init_model_config(src)` is the source's)
                  src=None, # what to start from (see `init_source`); default `cfg.init_from`
                  resume:bool|str='auto', # as `run_stage`: a resumed run continues from its own checkpoint
                  progress:bool=True, cbs:list|None=None):
     "Train `cfg`'s stage from the networks `src` holds (fresh where it has none, said loudly); returns the fitted `Learner`."
+    if resume is not False and (ck := last_checkpoint(cfg.out)) is not None: _same_source(src, ck['config'].get('init_from'), cfg.out, 'src')
     cfg, hook = _prepared(cfg, src or cfg.init_from)
     return run_stage(cfg, resume, progress, cbs, init=hook)
 
@@ -97,7 +109,7 @@ def _finetune_parser():
 
 def _start(cfg:RunConfig, a) -> tuple:
     "How `cali-sketch finetune` starts a fresh run: the source's architecture unless --model is given, and the loading hook."
-    if a.resume: return cfg, None
+    if a.resume: _same_source(a.init_from, cfg.init_from, cfg.out); return cfg, None  # another source would be silently ignored
     if not a.init_from: raise ValueError("--init-from WEIGHTS is required (a shipped model, an exported .safetensors or a run)")
     if not a.model: cfg = dataclasses.replace(cfg, model=dataclasses.replace(init_model_config(a.init_from), **_arch(a)))
     return _prepared(cfg, a.init_from)

@@ -20,13 +20,14 @@ __all__ = ['load_g1', 'level_sweep', 'best_levels', 'plot_level_sweep', 'level_f
 
 # %% ../nbs/45_level.ipynb #304f754c
 def load_g1(run, device='cpu') -> G1:
-    "The G1 of a run (an SCN or joint run folder, or its .pt), built with the run's own `ModelConfig`, in eval mode."
+    "The G1 of a run (an SCN or joint run folder, its .pt, a folder with joint/ or scn/, an exported .safetensors), built with its own `ModelConfig`, in eval mode."
     from cali_sketch.scn import run_checkpoint
-    f = run_checkpoint(run, 'run')
-    sd = torch.load(f, map_location='cpu', weights_only=True)
-    if 'G1' not in sd.get('models', {}): raise ValueError(f"{f}: holds no G1 (it has {sorted(sd.get('models', {}))})")
-    g = G1(ModelConfig(**sd['config']['model'])); g.load_state_dict(sd['models']['G1'])
-    return g.eval().requires_grad_(False).to(device)
+    from cali_sketch.loading import read_networks, _load_into  # chapter 29's reader: every kind of file a G1 is kept in
+    p = Path(run)
+    if not p.exists(): raise FileNotFoundError(f"run: {p} does not exist")
+    f = run_checkpoint(p, 'run') if p.is_dir() and ((p/'last.pt').exists() or (p/'prev.pt').exists()) else p  # prev.pt if last.pt is cut
+    if 'G1' not in (ws := read_networks(f, ('G1',))): raise ValueError(f"{f}: holds no G1 (an ISN run has none: give the SCN or joint run)")
+    return _load_into(G1(ws['G1'].model), ws['G1'].sd, ws['G1'].file, 'G1').eval().requires_grad_(False).to(device)
 
 @torch.no_grad()
 def level_sweep(g1:G1, # a level-conditioned G1 (`load_g1`)
@@ -38,6 +39,9 @@ def level_sweep(g1:G1, # a level-conditioned G1 (`load_g1`)
                 seed:int=0, batch_size:int=16, progress:bool=True) -> dict:
     "{severity: {level: {'gt': edge scores of R vs E_gt, 'S': of R vs S}}} plus the reference of S vs E_gt per severity."
     if not g1.cfg.level: raise ValueError("level_sweep: this G1 has no level (ModelConfig.level=False)")
+    if not levels or any(not 0 <= l <= 1 for l in levels):  # the pipeline refuses such levels too: G1 was trained on [0, 1] only
+        raise ValueError(f"levels={tuple(levels)!r}: give at least one, each in [0, 1] (0: trust the strokes, 1: fix everything)")
+    if n is not None and n < 1: raise ValueError(f"n={n}: at least one face to sweep (None: all)")
     dev, out = next(g1.parameters()).device, {'levels': list(levels), 'severities': list(severities), 'results': {}, 'S_vs_gt': {}}
     for s in severities:
         ds = eval_faces(data, s, split, seed); m = len(ds) if n is None else min(n, len(ds))
@@ -84,7 +88,7 @@ def level_figure(pipe:CaliSketch, # a pipeline with a level-conditioned G1
     rows = []
     for sk in sketches:
         res = [pipe(sk, level=float(l)) for l in levels]
-        rows.append([res[0].S] + [r.R for r in res] if show_R else [res[0].S])
-        rows.append([None] + [r.P for r in res])
+        if show_R: rows += [[res[0].S] + [r.R for r in res], [None] + [r.P for r in res]]
+        else: rows.append([res[0].S] + [r.P for r in res])  # one row: S beside its P's, not alone above them
     titles = ['S (normalised)'] + [f'level {l:g}' for l in levels]
     return show_grid(rows, titles, size=size)

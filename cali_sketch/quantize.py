@@ -21,7 +21,12 @@ def quantize_int8(sd:dict, # a state dict (name -> tensor)
         if k.endswith(SCALE): raise ValueError(f"{k}: already quantised (a key ending in {SCALE!r})")
         t = t.detach().cpu()
         if not t.is_floating_point(): out[k] = t.clone(); continue
-        if t.dim() < 2 or t.numel() < min_numel: out[k] = t.half(); continue
+        if not torch.isfinite(t).all():  # int8 would store a NaN as 0 (a diverged run, hidden) and a channel with an inf as NaN
+            raise ValueError(f"{k}: holds NaN or inf values (a diverged run?); nothing sensible to store")
+        if t.dim() < 2 or t.numel() < min_numel:
+            out[k] = t.half()
+            if not torch.isfinite(out[k]).all(): raise ValueError(f"{k}: values beyond fp16's range (|x| > 65504) would be stored as inf")
+            continue
         w = t.float()
         s = w.abs().reshape(len(w), -1).amax(1) / 127
         s = torch.where(s > 0, s, torch.ones_like(s))  # an all-zero channel: any scale is exact
@@ -37,6 +42,7 @@ def dequantize(sd:dict) -> dict:
         if k.endswith(SCALE): continue
         if t.dtype == torch.int8 and k + SCALE in sd: out[k] = t.float() * sd[k + SCALE].float()
         elif t.dtype == torch.int8: raise ValueError(f"{k}: int8 without its scale {k + SCALE!r}")
+        elif k + SCALE in sd: raise ValueError(f"{k}: has the scale {k + SCALE!r} but is {t.dtype}, not int8 (cast after quantising?)")  # else 1/scale too large
         else: out[k] = t.float() if t.is_floating_point() else t
     return out
 

@@ -29,12 +29,15 @@ class SketchPad(W.VBox):
                  width:float=2., # pen width in pixels of the network's input
                  start=None, # optional sketch to start from (anything `read_sketch` takes)
                  img_width:int=256):
+        if not 0.5 <= width <= 6:  # the slider would silently clamp it to its range
+            raise ValueError(f"width={width!r}: the pen is 0.5 to 6 pixels of the network's input (the pen slider's range)")
         self.pipe = pipe if isinstance(pipe, CaliSketch) else CaliSketch.from_run(pipe)
         self.n, self.px = self.pipe.size, canvas_px
         self.strokes, self._cur, self.error, self.R, self.P = [], None, None, None, None
         self.background = np.zeros((self.n, self.n), np.float32)
         if start is not None:
-            self.background = to_square(read_sketch(start), self.n)[0][0].numpy()
+            # traced and re-drawn with the training pen, in place: a plain resize left a scan's thin lines too faint to count
+            self.background = self.pipe.normalize(start, centre=False)[0].numpy()
         self.pen = W.FloatSlider(value=width, min=0.5, max=6, step=0.5, description='pen', continuous_update=False)
         two = self.pipe.g1 is not None  # a one-stage model has no G1 to switch off
         self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False, disabled=not two,
@@ -89,6 +92,7 @@ class SketchPad(W.VBox):
     def stroke(self, points, # [(x, y), ...] in canvas pixels
               ):
         "Draw a whole stroke (what a mouse drag does)."
+        if len(points) == 0: raise ValueError("stroke: points is empty; a stroke needs at least one (x, y)")
         self.begin(*points[0])
         for p in points[1:]: self.extend(*p)
         self.end()
