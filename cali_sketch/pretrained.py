@@ -214,9 +214,11 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
     if dtype not in ('float16', 'int8'): raise ValueError(f"dtype={dtype!r}: must be 'float16' or 'int8'")
     run, out = Path(run), Path(out)
     models, mc, size, facts = _load_run(run)
+    stored = {k: quantize_int8(m.state_dict()) if dtype == 'int8' else copy.deepcopy(m).half() for k, m in models.items()}
+    if bad := [f"{k}.{n}" for k, m in stored.items() for n, t in (m if isinstance(m, dict) else m.state_dict()).items() if t.is_floating_point() and not torch.isfinite(t).all()]:
+        raise ValueError(f"{run}: {', '.join(bad[:3])}: not finite as {dtype} (a diverged run, or values beyond fp16's 65504): nothing shipped")
     out.mkdir(parents=True, exist_ok=True)
     f = out/f'{name}.safetensors'
-    stored = {k: quantize_int8(m.state_dict()) if dtype == 'int8' else copy.deepcopy(m).half() for k, m in models.items()}
     export_weights(stored, {'model': asdict(mc), 'size': size, 'g2_input': 'R' if 'G1' in models else 'sketch', 'name': name, 'dtype': dtype}, f)
     f.with_suffix('.json').unlink(missing_ok=True)  # the index says it all
     back = {k: (G1 if k == 'G1' else G2)(mc) for k in models}
