@@ -4,7 +4,7 @@
 
 # %% ../nbs/37_average.ipynb #27a85fed
 from __future__ import annotations
-import os, re, sys, argparse, dataclasses
+import os, re, sys, json, argparse, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import torch
@@ -72,13 +72,26 @@ def average_generators(files, # checkpoints of one architecture, e.g. `snapshots
     return nets, mc
 
 # %% ../nbs/37_average.ipynb #56360c00
+def _check_out(out:Path):
+    "Refuse an `out` whose writing would replace what is not an earlier average: a weights index beside it, or a shipped model."
+    side, idx = out.with_suffix('.json'), out.parent/'index.json'
+    if side.exists():
+        try: fmt = json.loads(side.read_text()).get('format')
+        except (ValueError, AttributeError, OSError): fmt = None
+        if fmt != 'cali-sketch-weights/1':
+            raise FileExistsError(f"--out {out}: its config would replace {side}, which is not an exported model's config; choose another --out")
+    if out.exists() and idx.exists():
+        try: shipped = {w.get('file') for w in json.loads(idx.read_text()).get('weights', {}).values()}
+        except (ValueError, AttributeError, OSError): shipped = set()
+        if out.name in shipped: raise FileExistsError(f"--out {out}: a shipped model (listed in {idx}); choose another --out")
+
 def average_run(run, # a stage's run folder with snapshots
                 out, # the .safetensors file to write
                 last:int|None=None, since:int|None=None, # which snapshots (see `snapshots`)
                 half:bool=False, # store fp16 (as the shipped models are)
                ) -> Path:
     "Average `run`'s chosen snapshots (G1 and G2, or G2 of a one-stage run) into the exported file `out`; returns it."
-    files = snapshots(run, last, since)
+    files = snapshots(run, last, since); _check_out(Path(out))
     run, files = Path(os.path.abspath(run)), [Path(os.path.abspath(f)) for f in files]  # the card names the run wherever this was typed
     try: head = _torch_ckpt(files[-1])
     except ValueError as e: raise ValueError(f"{e}; move it out of {run} to average the snapshots before it") from None
@@ -111,7 +124,7 @@ def average_cli(argv:list[str]|None=None) -> int:
     if not a.out.endswith('.safetensors'): print(f"cali-sketch average: error: --out {a.out}: must end in .safetensors", file=sys.stderr); return 2
     try: f = average_run(a.run, a.out, a.last, a.since, a.half)
     except FileNotFoundError as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 1
-    except (ValueError, KeyError, RuntimeError) as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 2
+    except (FileExistsError, ValueError, KeyError, RuntimeError) as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 2
     steps = [int(_SNAP.search(p.name).group(1)) for p in snapshots(a.run, a.last, a.since)]
     print(f"averaged {len(steps)} snapshots of {a.run} (steps {steps[0]}-{steps[-1]}) -> {f}")
     return 0
