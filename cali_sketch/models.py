@@ -29,7 +29,7 @@ class ModelConfig:
     init_gain:float=0.02 # std of EdgeConnect's normal weight init
     upsample:str='deconv' # decoder steps: 'deconv' (EdgeConnect's 4x4 stride-2 transposed convs) or 'nearest' (upsample + 3x3 conv)
     down_pad:str='zero' # padding of the generators' stride-2 convs: 'zero' (EdgeConnect's) or 'reflect' (as all their other convs)
-    level:bool=False # G1 takes a calibration level l in [0,1] as a second input channel (chapter 45); False: the paper's G1
+    level:bool=False # G1 takes a calibration level l in [0,1] that modulates every instance norm (FiLM; chapter 45); False: the paper's G1
 
     def __post_init__(self):
         for f in ('width', 'd_width', 'dilation', 'n_blocks'):
