@@ -8,6 +8,8 @@ import csv, math, time, random
 import numpy as np
 import torch
 from .core import atomic_write, show_grid, fig_to_png, interactive, _dur
+from .checkpoint import good_checkpoint
+
 
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelStepException', 'NonFiniteLossError', 'Callback', 'requires_grad',
@@ -62,8 +64,8 @@ class NaNGuardCB(Callback):
     def after_step(self, learn):
         bad = {k: v for k, v in learn.losses.items() if not math.isfinite(v)}
         if bad:
-            k, v = next(iter(bad.items())); last = learn.out/'last.pt'
-            kept = f"{last} (step {getattr(learn, 'ckpt_step', None)}) is kept" if last.exists() else "no checkpoint had been written"
+            k, v = next(iter(bad.items())); good = good_checkpoint(learn.out)  # not a damaged last.pt beside a good prev.pt
+            kept = f"{good} is kept" if good else "no checkpoint had been written"
             raise NonFiniteLossError(f"loss '{k}' = {v} at step {learn.step} (all bad: {sorted(bad)}); training stopped, {kept}. "
                                      "Lower the learning rates or check the data, then resume.")
 

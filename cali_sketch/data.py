@@ -92,6 +92,10 @@ class PreparedFaces(Dataset):
         self._epoch.fill_(int(epoch))
 
     def __len__(self): return len(self.names)
+    def __copy__(self):
+        "A copy with an epoch of its own (the caches shared): its `set_epoch` does not reach the loader workers of the original."
+        new = object.__new__(type(self)); new.__dict__.update(self.__dict__)
+        new._epoch = self._epoch.clone(); return new
 
     def arrays(self, i:int):
         "Sample `i` as NumPy: photo uint8 HxWx3, gc and ld bool HxW (the raw HED and Canny maps)."

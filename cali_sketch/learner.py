@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_learner.ipynb #410fdda7
 from __future__ import annotations
-import os, sys, csv, json, math, time, errno, signal, random, inspect, threading, warnings, dataclasses
+import os, sys, csv, copy, json, math, time, errno, signal, random, inspect, threading, warnings, dataclasses
 from dataclasses import dataclass, asdict
 from itertools import islice, count
 from pathlib import Path
@@ -158,9 +158,9 @@ class Learner:
     def fixed_batch(self, n:int=4) -> dict:
         "The first `n` items (at epoch 0) as one batch on the device, for sample grids."
         if getattr(self, '_fixed', None) is None or len(next(iter(self._fixed.values()))) != n:
-            se = getattr(self.dataset, 'set_epoch', lambda e: None)
-            se(0); self._fixed = to_device(default_collate([self.dataset[i] for i in range(min(n, len(self.dataset)))]), self.device)
-            se(self.epoch)  # put back the epoch the loader is reading
+            ds = copy.copy(self.dataset)  # not the dataset itself: the loader's workers may be reading its (shared) epoch right now
+            if hasattr(ds, 'set_epoch'): ds.set_epoch(0)
+            self._fixed = to_device(default_collate([ds[i] for i in range(min(n, len(ds)))]), self.device)
         return self._fixed
 
 # %% ../nbs/20_learner.ipynb #227000de
@@ -248,6 +248,7 @@ def _one_step(self:Learner):
 @patch
 def save_checkpoint(self:Learner, *paths):
     "Write the full training state to `paths` (default `out/last.pt`) atomically; every rank must call it, rank 0 writes."
+    if bad := nonfinite_weights(self.models): raise NonFiniteLossError(f"step {self.step}: NaN or infinite weights in {bad} (a non-finite gradient, though the losses were finite); not saved, {good_checkpoint(self.out) or 'no checkpoint'} kept. Lower the learning rates or check the losses' gradients, then resume.")
     rngs = [_rng_state()]
     if self.world > 1: rngs = [None] * self.world; dist.all_gather_object(rngs, _rng_state())
     err = None
@@ -258,8 +259,7 @@ def save_checkpoint(self:Learner, *paths):
         for p in paths or [self.out/'last.pt']:
             try: _write_ckpt(sd, Path(p))
             except OSError as e:
-                good = next((f"{q} (step {torch.load(q, map_location='cpu', weights_only=True)['step']})" for q in (self.out/'last.pt', self.out/'prev.pt')
-                             if q.exists()), None)
+                good = good_checkpoint(self.out)  # skips a damaged last.pt, whose load would hide this error
                 err = (f"could not write the checkpoint {p} of step {self.step} ({'disk full' if e.errno == errno.ENOSPC else type(e).__name__}: {e}); "
                        + (f"{good} is intact: free some space, then resume" if good else "no earlier checkpoint exists"))
                 break

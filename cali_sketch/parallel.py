@@ -22,7 +22,7 @@ class SeededSampler(Sampler):
     def __init__(self, n:int, seed:int=0, epoch:int=0, rank:int=0, world:int=1, batch_size:int=1, skip:int=0):
         g = torch.Generator().manual_seed(int(make_rng(seed, epoch, 0x5a3).integers(2**62)))
         perm = torch.randperm(n, generator=g).tolist()
-        per = math.ceil(n / world); perm += perm[:per * world - n]  # pad so every rank gets as many
+        per = math.ceil(n / world); perm = (perm * math.ceil(per * world / max(n, 1)))[:per * world]  # pad (repeating) so every rank gets as many
         self.idx = perm[rank::world][skip * batch_size:]
     def __iter__(self): return iter(self.idx)
     def __len__(self): return len(self.idx)
