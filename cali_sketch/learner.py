@@ -24,8 +24,7 @@ from .checkpoint import *
 from .checkpoint import _write_ckpt
 
 # %% auto #0
-__all__ = ['STAGES', 'TrainConfig', 'Learner', 'TrainingInterrupted', 'ToyPairs', 'ToyDiscriminator', 'toy_gan', 'ToyStage',
-           'toy_run', 'StopAtCB']
+__all__ = ['STAGES', 'TrainConfig', 'Learner', 'TrainingInterrupted']
 
 # %% ../nbs/20_learner.ipynb #084fa9de
 STAGES = ('scn', 'isn', 'joint')
@@ -283,70 +282,3 @@ def load_checkpoint(self:Learner, path) -> dict|None:
     if self.scaler and sd['scaler']: self.scaler.load_state_dict(sd['scaler'])
     self.step, self.trained_s = sd['step'], float(sd.get('elapsed', 0.))
     return sd['rng'][self.rank] if len(sd['rng']) == self.world else None
-
-# %% ../nbs/20_learner.ipynb #0cb4a819
-class ToyPairs(Dataset):
-    "Tiny paired data: `x` (1,s,s) a noisy mask of `y` (3,s,s); each item a pure function of `(seed, index, epoch)`."
-    def __init__(self, n:int=24, size:int=16, seed:int=0): self.n, self.size, self.seed, self.epoch = n, size, seed, 0
-    def set_epoch(self, epoch:int): self.epoch = epoch
-    def __len__(self): return self.n
-    def __getitem__(self, i):
-        lo = torch.from_numpy(make_rng(self.seed, i).random((1, 3, 4, 4), dtype=np.float32))
-        y = nn.functional.interpolate(lo, size=self.size, mode='bilinear', align_corners=False)[0]
-        flip = torch.from_numpy(make_rng(self.seed, i, self.epoch).random((1, self.size, self.size)) < 0.05)
-        return dict(x=((y.mean(0, keepdim=True) > 0.5) ^ flip).float(), y=y, index=i)
-
-class ToyDiscriminator(nn.Module):
-    "Two spectral-normed convs returning `(logits, [features])`, as `models.PatchDiscriminator` does."
-    def __init__(self, c:int=3):
-        super().__init__(); sn = nn.utils.parametrizations.spectral_norm
-        self.body = nn.Sequential(sn(nn.Conv2d(c, 8, 4, 2, 1)), nn.LeakyReLU(0.2))
-        self.head = sn(nn.Conv2d(8, 1, 3, 1, 1))
-    def forward(self, x): f = self.body(x); o = self.head(f); return o, [f, o]
-
-def toy_gan(seed:int=0) -> tuple[dict, dict]:
-    "Seeded `({'G': generator}, {'D': discriminator})` for `ToyPairs`."
-    seed_everything(seed)
-    G = nn.Sequential(nn.Conv2d(1, 8, 3, 1, 1), nn.ReLU(), nn.Conv2d(8, 3, 3, 1, 1), nn.Sigmoid())
-    return {'G': G}, {'D': ToyDiscriminator()}
-
-class ToyStage:
-    "LSGAN D step, then G step on {adversarial, L1}; `nan_at` makes the L1 loss infinite at that step."
-    sample_titles = ['input', 'target', 'output']
-    def __init__(self, nan_at:int|None=None): self.nan_at = nan_at
-    def step(self, learn, b):
-        G, D = learn.models['G'], learn.models['D']
-        with learn.autocast(): fake = G(b['x'])
-        requires_grad(D, True)
-        with learn.autocast():
-            real = b['y'] + 0.02 * torch.randn_like(b['y'])  # instance noise: uses the global RNG
-            d_loss = 0.5 * ((D(real)[0] - 1)**2).mean() + 0.5 * (D(fake.detach())[0]**2).mean()
-        learn.update(d_loss, 'D')
-        requires_grad(D, False)
-        with learn.autocast(): g = {'g_adv': 0.5 * ((D(fake)[0] - 1)**2).mean(), 'g_l1': (fake - b['y']).abs().mean()}
-        if learn.step == self.nan_at: g['g_l1'] = g['g_l1'] * float('inf')
-        learn.update(sum(g.values()), 'G')
-        return {'d': d_loss, **g}
-    def samples(self, learn):
-        b = learn.fixed_batch(3)
-        return [list(r) for r in zip(b['x'], b['y'], learn.models['G'](b['x']))]
-
-# %% ../nbs/20_learner.ipynb #c59f0b17
-def toy_run(out, # run folder
-            steps:int|None=15, # None: `epochs` or the `minutes` budget decides
-            cbs=(), # extra callbacks
-            resume:bool|str=False,
-            stage=None, # default `ToyStage()`
-            **kw, # more `TrainConfig` fields
-           ) -> Learner:
-    "The toy GAN trained in `out`: batches of 4 of 24 items (6 steps an epoch), a losses row every step, a checkpoint every 4 steps, samples every 5."
-    c = TrainConfig(steps=steps, batch_size=4, log_every=1, ckpt_every=4, sample_every=5, device='cpu', out=str(out), **kw)
-    return Learner(*toy_gan(0), stage or ToyStage(), ToyPairs(24), c, cbs=list(cbs), progress=False).fit(resume=resume)
-
-# %% ../nbs/20_learner.ipynb #46799ceb
-class StopAtCB(Callback):
-    "Simulate a crash: stop the run (without the final checkpoint) after step `at`."
-    order = 100
-    def __init__(self, at:int): self.at = at
-    def after_step(self, learn):
-        if learn.step == self.at: raise CancelFitException()

@@ -9,6 +9,7 @@ WORKER = textwrap.dedent('''
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
     from cali_sketch.learner import *
+    from cali_sketch.toy import *
     from cali_sketch.checkpoint import export_weights
     out, rank = sys.argv[1], int(os.environ['RANK'])
     calls, ddp_forward = [], DistributedDataParallel.forward  # count the forwards that go through DDP

@@ -89,6 +89,7 @@ WORKER = textwrap.dedent('''
     import os, sys, torch
     import torch.distributed as dist
     from cali_sketch.learner import *
+    from cali_sketch.toy import *
     out, steps, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1'
     rank = int(os.environ['RANK'])
     open(os.path.join(os.path.dirname(out), f'pid{rank}'), 'w').write(str(os.getpid()))

@@ -7,6 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = textwrap.dedent('''
     import os, signal, sys, torch
     from cali_sketch.learner import *
+    from cali_sketch.toy import *
     from cali_sketch.callbacks import Callback
     out, steps, kill_at, resume, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1', int(sys.argv[5])
     class Kill(Callback):
@@ -46,7 +47,8 @@ def test_kill_and_resume_is_bit_exact(tmp_path, workers):
         for k in wa[m]: assert torch.equal(wa[m][k], wb[m][k]), f"{m}.{k} differs"
 
 def test_unreadable_checkpoint_is_named(tmp_path):
-    from cali_sketch.learner import Learner, TrainConfig, ToyStage, ToyPairs, toy_gan
+    from cali_sketch.learner import Learner, TrainConfig
+    from cali_sketch.toy import ToyStage, ToyPairs, toy_gan
     out = tmp_path/'run'; out.mkdir(); (out/'last.pt').write_bytes(b'not a checkpoint')
     learn = Learner(*toy_gan(0), ToyStage(), ToyPairs(8), TrainConfig(steps=2, batch_size=4, device='cpu', out=str(out)), progress=False)
     with pytest.raises(RuntimeError, match='last.pt'): learn.fit(resume=True)
