@@ -7,7 +7,8 @@ from __future__ import annotations
 import os, sys, argparse, dataclasses
 from pathlib import Path
 from .core import atomic_write, fig_to_png
-from .data import PreparedFaces
+from .core import ImageError
+from .data import PreparedFaces, split_of
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .losses import ScnLossWeights, IsnLossWeights
@@ -32,6 +33,7 @@ def _datasets(cfg:RunConfig, resuming:bool=False):
     if not cfg.val_fraction: return PreparedFaces(cfg.data, None, **kw), None
     tr = PreparedFaces(cfg.data, 'train', **kw)
     try: va = PreparedFaces(cfg.data, 'val', **kw)
+    except ImageError: raise  # a damaged held-out face is named, not taken for an empty split
     except ValueError: va = None  # too few faces for a held-out split: grids use training faces
     return tr, va
 
