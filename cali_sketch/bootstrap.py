@@ -97,6 +97,7 @@ def verdict(metric:str, # metric name, e.g. 'PSNR', 'chamfer', 'FD-HEDVGG16'
     "Which of A and B an interval of B - A favours on `metric`, or 'no clear difference'."
     way = better(metric)
     if way is None: raise ValueError(f"verdict: {metric!r} has no better direction (chapter 40's `better`)")
+    if not (lo <= 0 <= hi or lo > 0 or hi < 0): return 'no clear difference'  # a NaN bound (an FD of NaN) favours nobody
     if lo <= 0 <= hi: return 'no clear difference'
     up = lo > 0
     return f'{b} better' if up == (way == 'higher') else f'{a} better'

@@ -39,6 +39,7 @@ def _usage() -> str:
 def main(argv:list[str]|None=None) -> int:
     "Entry point of the `cali-sketch` console script: dispatch to a subcommand's `*_cli(argv)`."
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ['help'] and len(argv) > 1: argv = [argv[1], '--help']  # `cali-sketch help train`: train's own options
     if not argv or argv[0] in ('-h', '--help', 'help'):
         print(_usage()); return 0 if argv else 2
     if argv[0] in ('-V', '--version'):

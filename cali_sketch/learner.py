@@ -184,7 +184,9 @@ def _handlers(learn) -> dict|None:
 def fit(self:Learner, resume:bool|str=False):
     "Train to `cfg.steps` (or `cfg.epochs`); `resume=True` continues from `out/last.pt` (or `prev.pt`), `'auto'` does if there is one."
     c = self.cfg
-    if resume == 'auto': resume = any((self.out/n).exists() for n in ('last.pt', 'prev.pt'))
+    held = [n for n in ('last.pt', 'prev.pt') if (self.out/n).exists()]
+    if resume == 'auto': resume = bool(held)
+    if not resume and held: raise FileExistsError(f"{self.out} already holds a run ({', '.join(held)}): fit(resume=True) continues it; a new run needs another out")
     self.step, self.resumed, rng = 0, bool(resume), None
     seed_everything(c.seed + self.rank)
     if resume: rng = self.load_checkpoint(resume_checkpoint(self.out))

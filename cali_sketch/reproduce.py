@@ -14,107 +14,11 @@ from .models import ModelConfig
 from .scn import RunConfig
 from .checkpoint import last_checkpoint
 from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
+from .variants import *
+from .variants import _merge
 
 # %% auto #0
-__all__ = ['VARIANTS', 'Variant', 'variants', 'split_steps', 'variant_configs', 'train_commands', 'missing_train_flags',
-           'train_variant', 'plot_severity', 'sample_grid', 'reproduce', 'reproduce_cli', 'demo_data_for']
-
-# %% ../nbs/43_reproduce.ipynb #8c0d3da6
-@dataclass(frozen=True)
-class Variant:
-    "A trainable model as a recipe over the training stages: (stage, share of the steps, RunConfig overrides) per stage."
-    name:str
-    what:str # one line: what differs from the full model
-    stages:tuple # ((stage, share, {field: value or {subfield: value}}), ...); '{scn}' / '{isn}' name this variant's runs
-    g2_input:str='R' # what G2 sees at test time: 'R' (two-stage) or 'sketch' (one-stage)
-
-_MIX = {'isn_input': 'mix', 'scn_ckpt': '{scn}'}
-_JOINT = {'scn_ckpt': '{scn}', 'isn_ckpt': '{isn}'}
-_NO_CAL = {'scn_loss': {'cal_global': 0., 'cal_local': 0.}}
-_NO_PS = {'isn_loss': {'perc': 0., 'style': 0.}}
-VARIANTS = {v.name: v for v in (
-    Variant('full', 'the paper: SCN -> ISN, trained separately then jointly',
-            (('scn', .4, {}), ('isn', .4, _MIX), ('joint', .2, _JOINT))),
-    Variant('no-cal', 'SCN without the calibration loss (adversarial term only)',
-            (('scn', .4, _NO_CAL), ('isn', .4, _MIX), ('joint', .2, {**_JOINT, **_NO_CAL}))),
-    Variant('no-perc-style', 'ISN without the perceptual and style terms',
-            (('scn', .4, {}), ('isn', .4, {**_MIX, **_NO_PS}), ('joint', .2, {**_JOINT, **_NO_PS}))),
-    Variant('no-scn', 'no SCN: the ISN trained and tested on the raw sketch S',
-            (('isn', 1., {'isn_input': 'sketch'}),), 'sketch'),
-    Variant('baseline', 'one-stage pix2pix-style: G2 class on S, L1 x 100 + GAN',
-            (('isn', 1., {'isn_input': 'sketch', 'isn_loss': {'l1': 100., 'adv': 1., 'perc': 0., 'style': 0., 'tv': 0.}}),), 'sketch'),
-)}
-
-def variants() -> list[str]:
-    "Names of the variants, the full model first."
-    return list(VARIANTS)
-
-def split_steps(variant:str|Variant, steps:int) -> dict:
-    "{stage: steps} sharing `steps` total generator steps by the variant's shares (each stage at least 1)."
-    v = VARIANTS[variant] if isinstance(variant, str) else variant
-    if not isinstance(steps, int) or steps < len(v.stages): raise ValueError(f"steps={steps!r}: {v.name} needs at least {len(v.stages)} (one per stage)")
-    out = {s: max(1, round(share * steps)) for s, share, _ in v.stages[:-1]}
-    out[v.stages[-1][0]] = steps - sum(out.values())
-    if min(out.values()) < 1: raise ValueError(f"steps={steps}: too few to split over {list(out)}")
-    return out
-
-# %% ../nbs/43_reproduce.ipynb #f10928b4
-def _merge(cfg:RunConfig, over:dict, paths:dict) -> RunConfig:
-    kw = {}
-    for k, v in over.items():
-        if isinstance(v, dict): kw[k] = dataclasses.replace(getattr(cfg, k), **v)
-        elif isinstance(v, str) and v in ('{scn}', '{isn}'): kw[k] = str(paths[v[1:-1]])
-        else: kw[k] = v
-    return dataclasses.replace(cfg, **kw)
-
-def variant_configs(variant:str, # a name from `variants()`
-                    data, # prepared training folder
-                    out, # the variant's folder: stages go to out/scn, out/isn, out/joint
-                    steps:int|None, # total generator steps of the variant (split by `split_steps`); with `minutes`: a cap, or None
-                    paths:dict|None=None, # stage -> run folder to use instead of out/stage (shared identical stages)
-                    minutes:float|None=None, # wall-clock budget of the variant, split over its stages by the same shares
-                    **common, # RunConfig fields shared by all variants: model, batch_size, device, backbone, seed, ...
-                   ) -> dict:
-    "{stage: RunConfig} of a variant, in training order."
-    if variant not in VARIANTS: raise ValueError(f"variant={variant!r}: must be one of {variants()}")
-    if steps is None and not minutes: raise ValueError("give steps, minutes or both (minutes: a time budget; steps: then a cap)")
-    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 < minutes < math.inf):
-        raise ValueError(f"minutes={minutes!r}: must be a positive number")
-    v, out = VARIANTS[variant], Path(out)
-    paths = {s: Path(p) for s, p in {**{s: out/s for s, _, _ in v.stages}, **(paths or {})}.items()}
-    n = split_steps(v, steps) if steps is not None else {s: None for s, _, _ in v.stages}
-    base = RunConfig(data=str(data), **common)
-    return {s: _merge(dataclasses.replace(base, stage=s, steps=n[s], out=str(paths[s]), minutes=share * (minutes or 0.)), over, paths)
-            for s, share, over in v.stages}
-
-# %% ../nbs/43_reproduce.ipynb #c818a199
-def _flag_supported(flag:str) -> bool:
-    from cali_sketch.train import train_parser
-    return any(flag in a.option_strings for a in train_parser()._actions)
-
-def train_commands(variant:str, data, out, steps:int|None, paths:dict|None=None,
-                   extra:list[str]|None=None, # flags for every stage, e.g. ['--model', 'small', '--device', 'cuda']
-                   minutes:float|None=None, # the variant's time budget (split like the steps)
-                  ) -> list[list[str]]:
-    "argv lists for `cali-sketch train`, one per stage of `variant` (stages that share a folder are left out)."
-    v, cmds, out = VARIANTS[variant], [], Path(out)
-    paths = {s: Path(p) for s, p in {**{s: out/s for s, _, _ in v.stages}, **(paths or {})}.items()}
-    n = split_steps(v, steps) if steps is not None else {s: None for s, _, _ in v.stages}
-    for s, share, over in v.stages:
-        if paths[s] != out/s: continue  # trained by another variant
-        a = ['train', '--stage', s, '--data', str(data), '--out', str(paths[s])] + (['--steps', str(n[s])] if n[s] else [])
-        if minutes: a += ['--minutes', f'{share * minutes:g}']
-        for k, val in over.items():
-            if isinstance(val, dict): a += [f"--{k.replace('_', '-')}", ','.join(f'{kk}={vv:g}' for kk, vv in val.items())]
-            elif val in ('{scn}', '{isn}'): a += [f"--{k.replace('_', '-')}", str(paths[val[1:-1]])]
-            else: a += [f"--{k.replace('_', '-')}", str(val)]
-        cmds.append(a + list(extra or []))
-    return cmds
-
-def missing_train_flags() -> list[str]:
-    "Flags the recipes need that this checkout's `cali-sketch train` lacks (empty when it has them all)."
-    need = ['--scn-loss', '--isn-loss']
-    return [f for f in need if not _flag_supported(f)]
+__all__ = ['train_variant', 'plot_severity', 'sample_grid', 'reproduce', 'reproduce_cli', 'demo_data_for']
 
 # %% ../nbs/43_reproduce.ipynb #8182b3e8
 def _steps_done(run) -> int: sd = last_checkpoint(run); return sd['step'] if sd else 0
@@ -225,6 +129,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
     out, names = Path(out), list(names or variants())
     if bad := [v for v in names if v not in VARIANTS]: raise ValueError(f"variants {bad}: unknown, choose from {variants()}")
     per = minutes / len(names) if minutes else None
+    if evaluate: eval_faces(eval_data or data, severities[0], None if eval_data else 'val')  # no faces to evaluate: said now, not after the training
     for v in names: [_resumable(c) for c in variant_configs(v, data, out/v, steps, minutes=per, **common).values()]  # refused before anything trains
     trained, evals = {}, {}
     for v in names:
@@ -242,12 +147,16 @@ def reproduce(data, # prepared folder (train split for training, val split for e
     edata, split = (eval_data, None) if eval_data else (data, 'val')
     for v in names:
         evals[v] = evaluate_run(out/v, edata, severities, n, feature_distance=feature_distance, device=eval_device, split=split, progress=progress)
-    table = results_table(evals)
-    doc = {'cali_sketch_eval': 1, 'steps': steps, 'minutes': minutes, 'steps_done': done, 'train_data': str(Path(data).resolve()), 'variants': {v: VARIANTS[v].what for v in names}, 'runs': evals, 'table': table}
+    prev = json.loads((out/'results.json').read_text()) if (out/'results.json').is_file() else {}  # other --variants of an earlier call stay, if trained and scored alike
+    how = lambda r: (r['data'], r['protocol'], r['backbones'].get('feature_distance'))
+    budget = lambda k: (lambda m: (m.get('steps'), m.get('minutes')))(json.loads((out/k/'variant.json').read_text())) if (out/k/'variant.json').is_file() else None
+    evals = {**{k: r for k, r in prev.get('runs', {}).items() if k not in evals and budget(k) == (steps, per) and how(r) == how(evals[names[0]])}, **evals}  # each variant's own budget: --minutes is shared per call
+    table, done = results_table(evals), {**{k: prev['steps_done'][k] for k in evals if k not in done}, **done}
+    doc = {'cali_sketch_eval': 1, 'steps': steps, 'minutes': minutes, 'steps_done': done, 'train_data': str(Path(data).resolve()), 'variants': {v: VARIANTS[v].what for v in evals}, 'runs': evals, 'table': table}
     write_eval(out/'results.json', doc)  # per-face scores included: `cali-sketch compare results.json` reads it
     with atomic_write(out/'table.md', 'w') as f: f.write(table + '\n')
     with atomic_write(out/'severity.png') as f: f.write(fig_to_png(plot_severity(evals)))
-    with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({v: out/v for v in names}, edata, severities[len(severities) // 2], split=split)))
+    with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({v: out/v for v in evals}, edata, severities[len(severities) // 2], split=split)))
     return doc
 
 def _reproduce_parser() -> argparse.ArgumentParser:
