@@ -63,7 +63,7 @@ class PreparedFaces(Dataset):
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
         if cache == 'auto': cache = len(names) * self.size**2 * (4 + 2 * self.needs_strokes) <= 2**31
         self._photos = self._edges = None
-        self._strokes = {}
+        self._strokes, self._keep = {}, bool(cache)
         if cache: self._cache(len(names) >= 2000 if progress is None else progress)
 
     def _read(self, i:int):
@@ -103,12 +103,13 @@ class PreparedFaces(Dataset):
         return photo, (e & 1) > 0, (e & 2) > 0
 
     def strokes(self, i:int) -> tuple[Strokes, np.ndarray]:
-        "The strokes sample `i`'s sketch is drawn from, and its clean targets (contours, details: uint8 2xHxW, drawn once)."
-        if i not in self._strokes:
-            sel = select_strokes(read_strokes(self.root, self.names[i]))
-            tg = np.stack([draw_strokes(sel.subset(sel.src == k), self.size, self.width) for k in (0, 1)])
-            self._strokes[i] = (sel, np.rint(tg * 255).astype(np.uint8))
-        return self._strokes[i]
+        "The strokes sample `i`'s sketch is drawn from, and its clean targets (contours, details: uint8 2xHxW; drawn once when cached)."
+        if (got := self._strokes.get(i)) is not None: return got
+        sel = select_strokes(read_strokes(self.root, self.names[i]))
+        tg = np.stack([draw_strokes(sel.subset(sel.src == k), self.size, self.width) for k in (0, 1)])
+        got = (sel, np.rint(tg * 255).astype(np.uint8))
+        if self._keep: self._strokes[i] = got  # only with the cache: a large uncached set would fill every loader worker's memory
+        return got
 
     def __getitem__(self, i:int) -> dict:
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} samples")

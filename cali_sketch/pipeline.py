@@ -27,12 +27,17 @@ class EmptySketchError(ImageError):
 
 def _name(x) -> str: return str(x) if isinstance(x, (str, Path)) else f"<{type(x).__name__}>"
 
+def _unit(t:torch.Tensor) -> torch.Tensor:
+    "A tensor's values as floats in [0,1], read by their range as `load_image` reads arrays: 0-1, 0-255, or 0-65535 (uint16, or above 255)."
+    f = t.detach().float().cpu(); hi = float(f.max()) if f.numel() else 0.
+    return f / 65535 if t.dtype == torch.uint16 or hi > 255 else f / 255 if hi > 1 else f
+
 def _alpha(x) -> torch.Tensor|None:
     "The opacity (1,H,W) of an image that is mostly transparent (median alpha < 0.5), else None; files, PIL images, HxWx4 arrays, (4,H,W) tensors."
     try:
-        if isinstance(x, torch.Tensor):  # 0-1 floats or 0-255 values, as for the colour channels
+        if isinstance(x, torch.Tensor):  # read by its range, as the colour channels
             if x.ndim != 3 or x.shape[0] != 4: return None
-            a = x[3].detach().float().cpu().numpy(); a = a * 255 if a.max() <= 1 else a
+            a = _unit(x[3]).numpy() * 255
         elif isinstance(x, np.ndarray):
             if x.ndim != 3 or x.shape[-1] not in (2, 4): return None
             a = _array_to_8bit(x[..., -1], _name(x)).astype(np.float32)  # the alpha's range read as `load_image` reads it
@@ -52,14 +57,11 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     name = _name(x)
     if (a := _alpha(x)) is not None: t, invert = a, False  # strokes are what is opaque, whatever colour the transparent pixels hold
     elif isinstance(x, torch.Tensor):
-        t = x.detach().float().cpu()
-        if t.ndim == 2: t = t[None]
+        t = x[None] if x.ndim == 2 else x
         if t.ndim != 3 or t.shape[0] not in (1, 3, 4): raise ImageError(name, f"tensor of shape {tuple(x.shape)} is not (H,W), (1,H,W) or (3,H,W)")
-        t = t[:3].mean(0, keepdim=True)
-        if t.max() > 1: t = t / 255
+        t = _unit(t[:3]).mean(0, keepdim=True)
     elif isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating) and x.ndim == 2:  # ints and bools: `load_image` knows their range
-        t = torch.from_numpy(np.asarray(x, np.float32))[None]
-        if t.max() > 1: t = t / 255
+        t = _unit(torch.from_numpy(np.asarray(x, np.float32)))[None]
     else: t = to_tensor(load_image(x, 'L', min_size=min_size))
     H, W = t.shape[-2:]
     if min(H, W) < min_size: raise ImageError(name, f"too small ({W}x{H}; need at least {min_size}px)")

@@ -35,11 +35,11 @@ def find_images(src, # folder to walk (recursively)
     if not src.exists(): raise FileNotFoundError(f"{src}: no such folder")
     if not src.is_dir(): raise NotADirectoryError(f"{src}: not a folder (give the folder that holds the photos)")
     if (src/MANIFEST).is_file(): raise ValueError(f"{src}: a prepared folder (it holds {MANIFEST}); give the folder of the photos it was made from")
-    excl = {Path(e).resolve() for e in exclude}
+    excl, seen = {Path(e).resolve() for e in exclude}, {src.resolve()}
     found = []
-    for d, dirs, files in os.walk(src):
+    for d, dirs, files in os.walk(src, followlinks=True):  # linked folders are entered, each real folder once (no loops)
         d = Path(d)
-        dirs[:] = sorted(n for n in dirs if not n.startswith('.') and (d/n).resolve() not in excl)
+        dirs[:] = [n for n in sorted(dirs) if not n.startswith('.') and (r := (d/n).resolve()) not in excl and r not in seen and not seen.add(r)]
         if prepared is not None: prepared += [d/n for n in dirs if (d/n/MANIFEST).is_file()]
         dirs[:] = [n for n in dirs if not (d/n/MANIFEST).is_file()]  # `prepare SRC SRC/p64`: p64's edge maps are no faces
         # a folder named like an image is listed too, so that it is reported rather than silently ignored
@@ -117,7 +117,7 @@ def read_manifest(root, # a prepared folder
     except (OSError, ValueError) as e: raise ValueError(f"{p}: unreadable manifest ({e})") from None
     if m.get('format') != FORMAT: raise ValueError(f"{p}: not a cali-sketch prepared folder manifest")
     if complete and m.get('status') != 'complete':
-        raise ValueError(f"{root}: preparation was interrupted ({m.get('count', 0)} samples so far); "
+        raise ValueError(f"{root}: preparation was interrupted ({len(list(Path(root).glob('edges/*.png')))} samples so far); "
                          f"re-run the same `cali-sketch prepare` command to finish it")
     return m
 
@@ -227,7 +227,7 @@ def prepare(src, # folder of face photos (searched recursively)
     elif out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: exists, is not empty and is not a prepared folder; choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
-    _write_manifest(out, m)
+    _write_manifest(out, m if not old or diff else dict(m, strokes=old.get('strokes')))  # the strokes it holds until all are re-traced
 
     rep = PrepareReport(out, size, info['contours'])
     finished = [sample_done(out, n) for n in names]
