@@ -88,7 +88,7 @@ def _read_rows(path) -> list[list[str]]:
     return rows[:1] + [r for r in rows[1:] if len(r) == len(rows[0]) and r[0].isdigit()] if rows else []
 
 class CSVLoggerCB(Callback):
-    "Append `step, epoch, <loss terms>` to `out/losses.csv` every `log_every` steps; resuming drops rows after the checkpoint."
+    "Append `step, epoch, <loss terms>` to `out/losses.csv` every `log_every` steps and at the last; resuming drops rows after the checkpoint."
     order, main_only = 30, True
     def before_fit(self, learn):
         self.path, self.header = learn.out/'losses.csv', None
@@ -97,8 +97,8 @@ class CSVLoggerCB(Callback):
             self.header = rows[0]
             with atomic_write(self.path, 'w') as f: csv.writer(f).writerows([r for r in rows if r is rows[0] or int(r[0]) <= learn.step])
         elif self.path.exists(): self.path.unlink()
-    def after_step(self, learn):
-        if learn.step % learn.cfg.log_every: return
+    def after_step(self, learn):  # the last step is logged too, also when it is not a multiple of log_every
+        if learn.step % learn.cfg.log_every and learn.step != getattr(learn, 'total_steps', None) and not getattr(learn, 'out_of_time', False): return
         names, new = list(learn.losses), self.header is None
         if new: self.header = ['step', 'epoch', *names]
         elif self.header[2:] != names: raise ValueError(f"{self.path}: loss terms changed from {self.header[2:]} to {names}")
@@ -163,7 +163,7 @@ class ProgressCB(Callback):
             return
         self.pb.comment = (f"{_dur(learn.elapsed())} of {_dur(learn.budget_s)} | " if getattr(learn, 'budget_s', None) else '') + \
                           ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
-        if self.plot and learn.step % learn.cfg.log_every == 0:
+        if self.plot and self.mbar is not None and learn.step % learn.cfg.log_every == 0:  # a run ended by the clock has no master bar to plot in
             for k, v in learn.losses.items(): self.hist.setdefault(k, ([], []))[0].append(learn.step); self.hist[k][1].append(v)
             self.mbar.names = list(self.hist); self.mbar.update_graph([list(h) for h in self.hist.values()])
 

@@ -19,10 +19,11 @@ __all__ = ['CheckpointError', 'resume_checkpoint', 'good_checkpoint', 'nonfinite
 class CheckpointError(OSError):
     "A checkpoint could not be written (disk full, no permission); the previous one is intact."
 
-def _write_ckpt(sd:dict, p:Path):
+def _write_ckpt(sd:dict, p:Path,
+                rotate:bool=True): # False: replace a damaged `last.pt` outright, keeping `prev.pt`
     "Write `sd` to `p` atomically; for `last.pt`, the old one becomes `prev.pt` only once the new one is complete."
     p = Path(p)
-    if p.name != 'last.pt' or not p.exists(): return torch_save(sd, p)
+    if p.name != 'last.pt' or not p.exists() or not rotate: return torch_save(sd, p)
     new = p.with_name('.last.pt.new')
     torch_save(sd, new)
     os.replace(p, p.with_name('prev.pt')); os.replace(new, p)

@@ -40,8 +40,8 @@ def main(argv:list[str]|None=None) -> int:
     "Entry point of the `cali-sketch` console script: dispatch to a subcommand's `*_cli(argv)`."
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ['help'] and len(argv) > 1: argv = [argv[1], '--help']  # `cali-sketch help train`: train's own options
-    if not argv or argv[0] in ('-h', '--help', 'help'):
-        print(_usage()); return 0 if argv else 2
+    if not argv: print(_usage(), file=sys.stderr); return 2  # no command: a usage error
+    if argv[0] in ('-h', '--help', 'help'): print(_usage()); return 0
     if argv[0] in ('-V', '--version'):
         from cali_sketch import __version__; print(__version__); return 0
     cmd, rest = argv[0], argv[1:]

@@ -116,7 +116,7 @@ class Learner:
             if progress: cbs.append(ProgressCB())
         self.cbs, self.step, self.epoch, self.losses, self.is_main = cbs, 0, 0, {}, self.rank == 0
         self.stop_signal, self.ckpt_due, self.last_save = 0, False, time.monotonic()  # `fit` resets them; set here for direct `_one_step` calls (benchmarks)
-        self.trained_s, self.t_fit, self.out_of_time = 0., time.monotonic(), False
+        self.trained_s, self.t_fit, self.out_of_time, self.rotate = 0., time.monotonic(), False, True
         self.budget_s = 60. * cfg.minutes if cfg.minutes else None
 
     def elapsed(self) -> float:
@@ -187,9 +187,10 @@ def fit(self:Learner, resume:bool|str=False):
     held = [n for n in ('last.pt', 'prev.pt') if (self.out/n).exists()]
     if resume == 'auto': resume = bool(held)
     if not resume and held: raise FileExistsError(f"{self.out} already holds a run ({', '.join(held)}): fit(resume=True) continues it; a new run needs another out")
-    self.step, self.resumed, rng = 0, bool(resume), None
+    self.step, self.resumed, rng, src = 0, bool(resume), None, None
     seed_everything(c.seed + self.rank)
-    if resume: rng = self.load_checkpoint(resume_checkpoint(self.out))
+    if resume: rng = self.load_checkpoint(src := resume_checkpoint(self.out))
+    self.rotate = src is None or src.name == 'last.pt'  # resumed from prev.pt: the next save replaces the damaged last.pt, keeping prev.pt
     spe = self.steps_per_epoch
     self.start_step, self.total_steps = self.step, c.steps or (None if c.minutes else c.epochs * spe)  # None: the clock alone ends the run
     last = math.ceil(self.total_steps / spe) if self.total_steps and self.step < self.total_steps else 0  # at or past `steps`: no epoch
@@ -258,7 +259,7 @@ def save_checkpoint(self:Learner, *paths):
                   models={k: unwrap(m).state_dict() for k, m in self.models.items()}, opts={k: o.state_dict() for k, o in self.opts.items()},
                   scaler=self.scaler.state_dict() if self.scaler else None)
         for p in paths or [self.out/'last.pt']:
-            try: _write_ckpt(sd, Path(p))
+            try: _write_ckpt(sd, Path(p), rotate=self.rotate)
             except OSError as e:
                 good = good_checkpoint(self.out)  # skips a damaged last.pt, whose load would hide this error
                 err = (f"could not write the checkpoint {p} of step {self.step} ({'disk full' if e.errno == errno.ENOSPC else type(e).__name__}: {e}); "
@@ -266,7 +267,7 @@ def save_checkpoint(self:Learner, *paths):
                 break
     if self.world > 1: box = [err]; dist.broadcast_object_list(box, src=0); err = box[0]
     if err: raise CheckpointError(err)
-    self.last_save = time.monotonic()
+    self.last_save, self.rotate = time.monotonic(), True
     if self.world > 1: dist.barrier()
 
 @patch
@@ -280,7 +281,10 @@ def load_checkpoint(self:Learner, path) -> dict|None:
     changed = [k for k in ('seed', 'batch_size') if old[k] != getattr(self.cfg, k)] + (['world size'] if sd['world'] != self.world else [])
     if changed: warnings.warn(f"{path}: {', '.join(changed)} changed since the checkpoint: training goes on, but not in the data order of an uninterrupted run")
     for k, m in self.models.items(): unwrap(m).load_state_dict(sd['models'][k])
-    for k, o in self.opts.items(): o.load_state_dict(sd['opts'][k])
+    for k, o in self.opts.items():  # the moments from the checkpoint; lr and betas from this config (a resume may lower them)
+        hp = [(g['lr'], g['betas']) for g in o.param_groups]
+        o.load_state_dict(sd['opts'][k])
+        for g, (lr, b) in zip(o.param_groups, hp): g['lr'], g['betas'] = lr, b
     if self.scaler and sd['scaler']: self.scaler.load_state_dict(sd['scaler'])
     self.step, self.trained_s = sd['step'], float(sd.get('elapsed', 0.))
     return sd['rng'][self.rank] if len(sd['rng']) == self.world else None

@@ -47,6 +47,7 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
              ):
     "Train one stage as `cfg` says; returns the fitted `Learner`."
     ckpt = Path(cfg.out)/'last.pt'
+    if Path(cfg.out).exists() and not Path(cfg.out).is_dir(): raise NotADirectoryError(f"out: {cfg.out} is a file, not a run folder; choose another --out")
     exists = ckpt.exists() or (Path(cfg.out)/'prev.pt').exists()
     if resume is False and exists:
         raise FileExistsError(f"{cfg.out} already holds a run ({ckpt}); resume it (--resume) or choose another --out")
