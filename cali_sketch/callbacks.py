@@ -7,8 +7,7 @@ from __future__ import annotations
 import csv, math, time, random
 import numpy as np
 import torch
-from .core import atomic_write, show_grid, fig_to_png, interactive, _dur
-from .checkpoint import good_checkpoint
+from .core import atomic_write, show_grid, fig_to_png, interactive, _dur, good_checkpoint
 
 
 # %% auto #0

@@ -8,12 +8,11 @@ import os, json, warnings, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import torch
-from .core import atomic_write, torch_save
+from .core import atomic_write, torch_save, good_checkpoint
 from .parallel import unwrap
 
 # %% auto #0
-__all__ = ['CheckpointError', 'resume_checkpoint', 'good_checkpoint', 'nonfinite_weights', 'last_checkpoint', 'export_weights',
-           'load_exported']
+__all__ = ['CheckpointError', 'resume_checkpoint', 'nonfinite_weights', 'last_checkpoint', 'export_weights', 'load_exported']
 
 # %% ../nbs/16_checkpoint.ipynb #db250d3e
 class CheckpointError(OSError):
@@ -40,13 +39,6 @@ def resume_checkpoint(out) -> Path:
         return p
     if all(w.endswith('missing') for w in why): raise FileNotFoundError(f"{out/'last.pt'}: no checkpoint to resume from (fit(resume='auto') starts fresh instead)")
     raise RuntimeError(f"{out}: no usable checkpoint to resume from ({'; '.join(why)}); an older ckpt_*.pt may be good")
-
-def good_checkpoint(out) -> str|None:
-    "'PATH (step N)' of the checkpoint a resume of run folder `out` would start from (the first readable of last.pt, prev.pt), or None; quietly."
-    for p in (Path(out)/'last.pt', Path(out)/'prev.pt'):
-        try: return f"{p} (step {torch.load(p, map_location='cpu', weights_only=True)['step']})"
-        except Exception: continue  # missing, damaged, not a checkpoint
-    return None
 
 def nonfinite_weights(models:dict) -> list[str]:
     "Names of the `models` (unwrapped) with a NaN or infinite float parameter or buffer: weights no checkpoint should keep."

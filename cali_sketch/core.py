@@ -13,9 +13,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
-           'save_image', 'torch_save', 'seed_everything', 'make_rng', 'FallbackWarning', 'announce_fallback',
-           'check_fields', 'GridFigure', 'show_grid', 'fig_to_png', 'interactive', 'LineProgress', 'progress',
-           'default_device']
+           'save_image', 'torch_save', 'good_checkpoint', 'seed_everything', 'make_rng', 'FallbackWarning',
+           'announce_fallback', 'check_fields', 'GridFigure', 'show_grid', 'fig_to_png', 'interactive', 'LineProgress',
+           'progress', 'default_device']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
 class ImageError(ValueError):
@@ -150,6 +150,13 @@ def save_image(im, path, **kw):
 def torch_save(obj, path):
     "`torch.save` atomically."
     with atomic_write(path) as f: torch.save(obj, f)
+
+def good_checkpoint(out) -> str|None:
+    "'PATH (step N)' of the checkpoint a resume of run folder `out` would start from (the first readable of last.pt, prev.pt), or None; quietly."
+    for p in (Path(out)/'last.pt', Path(out)/'prev.pt'):
+        try: return f"{p} (step {torch.load(p, map_location='cpu', weights_only=True)['step']})"
+        except Exception: continue  # missing, damaged, not a checkpoint
+    return None
 
 # %% ../nbs/00_core.ipynb #cfae3372
 def seed_everything(seed:int=0):
