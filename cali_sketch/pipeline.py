@@ -181,12 +181,12 @@ class CaliSketch:
 @patch
 def _net(self:CaliSketch, which:str, x:torch.Tensor, level=None) -> torch.Tensor:
     key = (which, _digest(x) + ('' if level is None else f'@{level:.6g}'))
-    if self._cache.get(which, (None,))[0] == key[1]: return self._cache[which][1]
+    if self._cache.get(which, (None,))[0] == key[1]: return self._cache[which][1].clone()
     x = x.to(self.device, memory_format=torch.channels_last if self.channels_last else torch.preserve_format)
     with torch.inference_mode(): y = (self.g1(x, level) if which == 'g1' else self.g2(x)).float().contiguous()
     self.calls[which] += 1
     self._cache[which] = (key[1], y)
-    return y
+    return y.clone()  # an ordinary tensor: the caller may edit it in place or use it in autograd; the cache stays as computed
 
 @patch
 def refine(self:CaliSketch, S:torch.Tensor, level:float|None=None) -> torch.Tensor:
