@@ -270,6 +270,15 @@ def save_checkpoint(self:Learner, *paths):
     self.last_save, self.rotate = time.monotonic(), True
     if self.world > 1: dist.barrier()
 
+def _arch_mismatch(m:nn.Module, saved:dict, saved_cfg:dict|None) -> str:
+    "Why `saved` (a state dict) cannot load into `m`, in a few words ('' if it can): the model-config fields that differ and the first tensor."
+    mine, why = m.state_dict(), []
+    if dataclasses.is_dataclass(getattr(m, 'cfg', None)) and isinstance(saved_cfg, dict):
+        why = [f"{f} {saved_cfg[f]!r} there, {v!r} here" for f, v in asdict(m.cfg).items() if f in saved_cfg and saved_cfg[f] != v]
+    bad = next((f"{n} is {tuple(saved[n].shape)} there, {tuple(t.shape)} here" for n, t in mine.items() if n in saved and saved[n].shape != t.shape), None)
+    bad = bad or next((f"{n} is missing there" for n in mine if n not in saved), None) or next((f"{n} is not here" for n in saved if n not in mine), None)
+    return '; '.join(why[:4] + [bad]) if bad else ''  # a config field that leaves every tensor's shape alone is not refused here
+
 @patch
 def load_checkpoint(self:Learner, path) -> dict|None:
     "Restore models, optimisers, scaler and step from `path`; return this rank's saved RNG state (applied by `fit`)."
@@ -280,7 +289,11 @@ def load_checkpoint(self:Learner, path) -> dict|None:
     if set(sd['models']) != set(self.models): raise ValueError(f"{path}: holds models {sorted(sd['models'])}, this learner has {sorted(self.models)}")
     changed = [k for k in ('seed', 'batch_size') if old[k] != getattr(self.cfg, k)] + (['world size'] if sd['world'] != self.world else [])
     if changed: warnings.warn(f"{path}: {', '.join(changed)} changed since the checkpoint: training goes on, but not in the data order of an uninterrupted run")
-    for k, m in self.models.items(): unwrap(m).load_state_dict(sd['models'][k])
+    for k, m in self.models.items():
+        if why := _arch_mismatch(unwrap(m), sd['models'][k], old.get('model')):
+            raise ValueError(f"{path}: model '{k}' has another architecture than the checkpoint's ({why}). A resume needs the "
+                             "architecture the run started with (`cali-sketch train --resume` takes it from the checkpoint); a new one needs a new out folder")
+        unwrap(m).load_state_dict(sd['models'][k])
     for k, o in self.opts.items():  # the moments from the checkpoint; lr and betas from this config (a resume may lower them)
         hp = [(g['lr'], g['betas']) for g in o.param_groups]
         o.load_state_dict(sd['opts'][k])
