@@ -57,10 +57,14 @@ class TrainConfig:
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"stage={self.stage!r}: must be one of {STAGES}")
         for k in ('lr_g', 'lr_d'):
-            if not 0 < getattr(self, k) < 1: raise ValueError(f"{k}={getattr(self, k)!r}: must be a number in (0, 1)")
-        self.betas = tuple(self.betas)
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas): raise ValueError(f"betas={self.betas}: need two numbers in [0, 1)")
-        for k, lo in (('batch_size', 1), ('epochs', 1), ('num_workers', -1), ('log_every', 1), ('sample_every', 0), ('ckpt_every', 0), ('keep_every', 0)):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1: raise ValueError(f"{k}={v!r}: must be a number in (0, 1)")
+        try: self.betas = tuple(self.betas)
+        except TypeError: raise ValueError(f"betas={self.betas!r}: need two numbers in [0, 1)") from None
+        if len(self.betas) != 2 or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in self.betas): raise ValueError(f"betas={self.betas}: need two numbers in [0, 1)")
+        for k in ('channels_last', 'compile'):
+            if not isinstance(getattr(self, k), bool): raise ValueError(f"{k}={getattr(self, k)!r}: must be True or False")
+        for k, lo in (('seed', 0), ('batch_size', 1), ('epochs', 1), ('num_workers', -1), ('log_every', 1), ('sample_every', 0), ('ckpt_every', 0), ('keep_every', 0)):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: raise ValueError(f"{k}={v!r}: must be an integer >= {lo}")
         if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1): raise ValueError(f"steps={self.steps!r}: must be None or an integer >= 1")
