@@ -8,7 +8,7 @@ import numpy as np
 from .metrics import better
 
 # %% auto #0
-__all__ = ['bootstrap_indices', 'mean_ci', 'paired_ci', 'frechet_from_features', 'fd_replicates', 'verdict']
+__all__ = ['FEW_FACES', 'bootstrap_indices', 'mean_ci', 'paired_ci', 'frechet_from_features', 'fd_replicates', 'verdict']
 
 # %% ../nbs/41b_bootstrap.ipynb #95adbded
 def bootstrap_indices(n:int, # number of faces evaluated
@@ -90,14 +90,17 @@ def fd_replicates(fake:np.ndarray, # features of the generated images (n, D), on
     return np.array([frechet_from_features(fake[i], real[i]) for i in idx])
 
 # %% ../nbs/41b_bootstrap.ipynb #5bfd3b44
+FEW_FACES = 10  # below this the basic bootstrap interval is too narrow to call a winner without a caveat
+
 def verdict(metric:str, # metric name, e.g. 'PSNR', 'chamfer', 'FD-HEDVGG16'
             lo:float, hi:float, # interval of B - A
             a:str='A', b:str='B', # the models' names
+            faces:int|None=None, # faces behind the interval: a call from fewer than `FEW_FACES` says so
            ) -> str:
     "Which of A and B an interval of B - A favours on `metric`, or 'no clear difference'."
     way = better(metric)
     if way is None: raise ValueError(f"verdict: {metric!r} has no better direction (chapter 40's `better`)")
     if not (lo <= 0 <= hi or lo > 0 or hi < 0): return 'no clear difference'  # a NaN bound (an FD of NaN) favours nobody
     if lo <= 0 <= hi: return 'no clear difference'
-    up = lo > 0
-    return f'{b} better' if up == (way == 'higher') else f'{a} better'
+    up, few = lo > 0, f" (only {faces} faces: a hint)" if faces is not None and faces < FEW_FACES else ''
+    return (f'{b} better' if up == (way == 'higher') else f'{a} better') + few

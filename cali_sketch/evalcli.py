@@ -133,7 +133,7 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
                 continue
             d, lo, hi = paired_ci(pa[part][m], pb[part][m], idx, level)
             rs[f'{m} of {part}'] = dict(metric=m, a=float(np.mean(pa[part][m])), b=float(np.mean(pb[part][m])), diff=d, lo=lo, hi=hi,
-                                        verdict=verdict(m, lo, hi, na, nb))
+                                        verdict=verdict(m, lo, hi, na, nb, n))
         ba, bb = a.get('bootstrap', {}), b.get('bootstrap', {})
         for m, ra in ba.get('replicates', {}).get(s, {}).items():
             rb = bb.get('replicates', {}).get(s, {}).get(m)
@@ -141,7 +141,7 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
                 notes.append(f"{m}: no paired resamples in both evaluations (evaluate both with the same --resamples seed)"); continue
             k = min(len(ra), len(rb)); full = (a['results'][s]['P'][m], b['results'][s]['P'][m])
             d, lo, hi = paired_ci(ra[:k], rb[:k], level=level, full=full)
-            rs[f'{m} of P'] = dict(metric=m, a=full[0], b=full[1], diff=d, lo=lo, hi=hi, verdict=verdict(m, lo, hi, na, nb), resamples=k)
+            rs[f'{m} of P'] = dict(metric=m, a=full[0], b=full[1], diff=d, lo=lo, hi=hi, verdict=verdict(m, lo, hi, na, nb, n), resamples=k)
         rows[s] = rs
     return {'a': na, 'b': nb, 'faces': n, 'level': level, 'resamples': resamples, 'seed': seed, 'rows': rows,
             'notes': list(dict.fromkeys(notes))}
@@ -162,7 +162,9 @@ def comparison_table(cmp:dict) -> str:
              '| severity | metric | A | B | B − A | interval | verdict |', '|---:|---|---:|---:|---:|---|---|']
     for s, rs in cmp['rows'].items():
         for name, r in rs.items():
-            v = {f"{cmp['b']} better": '**B better**', f"{cmp['a']} better": '**A better**'}.get(r['verdict'], r['verdict'])
+            v = r['verdict']  # a call from few faces keeps its caveat after the bold words
+            for who, ab in ((cmp['b'], 'B'), (cmp['a'], 'A')):
+                if v.startswith(f"{who} better"): v = f"**{ab} better**{v[len(who) + 7:]}"; break
             d = _decimals(r['lo'], r['hi'])
             lines.append(f"| {s} | {name}{arrow(r['metric'])} | {_fmt(r['a'])} | {_fmt(r['b'])} | {_signed(r['diff'], d)} | "
                          f"[{_signed(r['lo'], d)}, {_signed(r['hi'], d)}] | {v} |")
@@ -181,7 +183,7 @@ def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panel
             for y, s in enumerate(sevs):
                 r = c['rows'][s].get(m)
                 if r is None: continue
-                col = '0.45' if r['verdict'] == 'no clear difference' else ('C2' if r['verdict'] == f"{c['b']} better" else 'C3')
+                col = '0.45' if r['verdict'] == 'no clear difference' else ('C2' if r['verdict'].startswith(f"{c['b']} better") else 'C3')
                 ax.errorbar(r['diff'], y, xerr=[[r['diff'] - r['lo']], [r['hi'] - r['diff']]], fmt='o', ms=4, color=col, capsize=3)
             ax.set_yticks(range(len(sevs)), sevs if j == 0 else []); ax.set_ylim(-0.6, len(sevs) - 0.4); ax.tick_params(labelsize=7)
             if i == 0: ax.set_title(m + {'higher': ' ↑', 'lower': ' ↓'}.get(better(m.split(' of ')[0]), ''), fontsize=8)
