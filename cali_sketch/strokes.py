@@ -4,6 +4,7 @@
 
 # %% ../nbs/04_strokes.ipynb #5d8ec87b
 from __future__ import annotations
+import heapq
 import numpy as np
 import cv2
 from .corrupt import FACE_PARTS
@@ -189,22 +190,29 @@ def join_strokes(polys:list, # cleaned polylines (N,2)
         for e, q in ((p[0], p[min(3, len(p) - 1)]), (p[-1], p[max(-4, -len(p))])):
             t = e - q; n = np.hypot(*t); out.append((e, t / n if n > 0 else t))
         return out
-    while len(polys) > 1:
-        E = [ends(p) for p in polys]
-        P = np.array([[e[0] for e in x] for x in E]).reshape(-1, 2); T = np.array([[e[1] for e in x] for x in E]).reshape(-1, 2)
-        D = np.hypot(*(P[:, None] - P[None]).transpose(2, 0, 1))
-        own = np.arange(len(P)) // 2; D[own[:, None] == own[None]] = np.inf
-        # the two outward tangents must point at each other: t_a . t_b <= -cos(max_turn)
-        D[(T @ T.T) > -cos_max] = np.inf
-        i = int(np.argmin(D))
-        a, b = divmod(i, len(P))
-        if D[a, b] > gap: break
-        pa, pb = polys[a // 2], polys[b // 2]
+    alive, P, T, grid, heap = {}, {}, {}, {}, []  # end k = 2 * stroke id + (0 start, 1 end); ids grow, so k follows list order
+    cell = lambda pt: (int(np.floor(pt[0] / gap)), int(np.floor(pt[1] / gap))) if gap > 0 else (0, 0)
+    def add(i, p):  # stroke i's ends join the grid; every facing end of another stroke within `gap` becomes a candidate
+        alive[i] = p
+        for e, (pt, t) in enumerate(ends(p)):
+            k = 2 * i + e; P[k], T[k] = pt, t; cx, cy = cell(pt)
+            for j in (j for dx in (-1, 0, 1) for dy in (-1, 0, 1) for j in grid.get((cx + dx, cy + dy), ())):
+                if j // 2 == i or j // 2 not in alive: continue
+                d = np.hypot(*(pt - P[j]))
+                # the two outward tangents must point at each other: t_a . t_b <= -cos(max_turn)
+                if d <= gap and float(t[0]) * float(T[j][0]) + float(t[1]) * float(T[j][1]) <= -cos_max:  # float64: exact products
+                    heapq.heappush(heap, (d, min(k, j), max(k, j)))
+            grid.setdefault((cx, cy), []).append(k)
+    for i, p in enumerate(polys): add(i, p)
+    nxt = len(polys)  # the id of the next joined stroke: after every other, as the joined one went to the end of the list
+    while heap:  # the closest pair first; ties to the first end in stroke order, as an argmin over all ends would pick
+        d, a, b = heapq.heappop(heap)
+        if a // 2 not in alive or b // 2 not in alive: continue  # a stroke already joined into another
+        pa, pb = alive.pop(a // 2), alive.pop(b // 2)
         if a % 2 == 0: pa = pa[::-1]  # make pa end at the joined end
         if b % 2 == 1: pb = pb[::-1]  # make pb start at it
-        new = np.concatenate([pa, pb])
-        polys = [p for k, p in enumerate(polys) if k not in (a // 2, b // 2)] + [new]
-    return polys
+        add(nxt, np.concatenate([pa, pb])); nxt += 1
+    return [alive[i] for i in sorted(alive)]
 
 # %% ../nbs/04_strokes.ipynb #850fc30e
 _DETAIL_PARTS = ('left brow', 'right brow', 'left eye', 'right eye', 'nose', 'mouth')
