@@ -12,29 +12,6 @@ import argparse, time
 from pathlib import Path
 import numpy as np
 
-def naive_join(polys, gap=3., max_turn=60.):
-    "The replaced version: after each join, rebuild the (2N, 2N) end distance matrix and take its argmin."
-    polys = [np.asarray(p, np.float32) for p in polys if len(p) >= 2]
-    cos_max = np.cos(np.deg2rad(max_turn))
-    def ends(p):
-        out = []
-        for e, q in ((p[0], p[min(3, len(p) - 1)]), (p[-1], p[max(-4, -len(p))])):
-            t = e - q; n = np.hypot(*t); out.append((e, t / n if n > 0 else t))
-        return out
-    while len(polys) > 1:
-        E = [ends(p) for p in polys]
-        P = np.array([[e[0] for e in x] for x in E]).reshape(-1, 2); T = np.array([[e[1] for e in x] for x in E]).reshape(-1, 2)
-        D = np.hypot(*(P[:, None] - P[None]).transpose(2, 0, 1))
-        own = np.arange(len(P)) // 2; D[own[:, None] == own[None]] = np.inf
-        D[(T @ T.T) > -cos_max] = np.inf
-        a, b = divmod(int(np.argmin(D)), len(P))
-        if D[a, b] > gap: break
-        pa, pb = polys[a // 2], polys[b // 2]
-        if a % 2 == 0: pa = pa[::-1]
-        if b % 2 == 1: pb = pb[::-1]
-        polys = [p for k, p in enumerate(polys) if k not in (a // 2, b // 2)] + [np.concatenate([pa, pb])]
-    return polys
-
 def broken_circles(size, seed):
     rng, m = np.random.default_rng(seed), np.zeros((size, size), bool)
     for _ in range(size // 6):
@@ -57,7 +34,7 @@ def main():
     ap.add_argument('--photos', help='Canny edges of the first N photos of this folder instead of broken circles')
     ap.add_argument('--size', type=int, default=192, help='side of the larger maps (256: the naive version takes minutes)'); ap.add_argument('--n', type=int, default=4)
     a = ap.parse_args()
-    from cali_sketch.strokes import join_strokes, trace_strokes, clean_stroke
+    from cali_sketch.strokes import join_strokes, trace_strokes, clean_stroke, _join_strokes_naive as naive_join
     maps = photo_maps(a.photos, a.size, a.n) if a.photos else [(f'broken circles {s} px, seed {k}', broken_circles(s, k)) for s in (128, a.size) for k in range(2)]
     tf = tn = 0.
     for name, m in maps:

@@ -214,6 +214,36 @@ def join_strokes(polys:list, # cleaned polylines (N,2)
         add(nxt, np.concatenate([pa, pb])); nxt += 1
     return [alive[i] for i in sorted(alive)]
 
+# %% ../nbs/04_strokes.ipynb #f5dd41cd
+def _join_strokes_naive(polys:list, # cleaned polylines (N,2)
+                 gap:float=3., # stroke ends closer than this (px) may be joined
+                 max_turn:float=60., # ... if the joined stroke turns by less than this, degrees
+                ) -> list[np.ndarray]:
+    "The O(N³) version `join_strokes` replaced, kept as its test oracle and benchmark baseline: rebuild every end-to-end distance after each join."
+    polys = [np.asarray(p, np.float32) for p in polys if len(p) >= 2]
+    cos_max = np.cos(np.deg2rad(max_turn))
+    def ends(p):  # (end point, outward unit tangent) at the start and at the end
+        out = []
+        for e, q in ((p[0], p[min(3, len(p) - 1)]), (p[-1], p[max(-4, -len(p))])):
+            t = e - q; n = np.hypot(*t); out.append((e, t / n if n > 0 else t))
+        return out
+    while len(polys) > 1:
+        E = [ends(p) for p in polys]
+        P = np.array([[e[0] for e in x] for x in E]).reshape(-1, 2); T = np.array([[e[1] for e in x] for x in E]).reshape(-1, 2)
+        D = np.hypot(*(P[:, None] - P[None]).transpose(2, 0, 1))
+        own = np.arange(len(P)) // 2; D[own[:, None] == own[None]] = np.inf
+        # the two outward tangents must point at each other: t_a . t_b <= -cos(max_turn)
+        D[(T @ T.T) > -cos_max] = np.inf
+        i = int(np.argmin(D))
+        a, b = divmod(i, len(P))
+        if D[a, b] > gap: break
+        pa, pb = polys[a // 2], polys[b // 2]
+        if a % 2 == 0: pa = pa[::-1]  # make pa end at the joined end
+        if b % 2 == 1: pb = pb[::-1]  # make pb start at it
+        new = np.concatenate([pa, pb])
+        polys = [p for k, p in enumerate(polys) if k not in (a // 2, b // 2)] + [new]
+    return polys
+
 # %% ../nbs/04_strokes.ipynb #850fc30e
 _DETAIL_PARTS = ('left brow', 'right brow', 'left eye', 'right eye', 'nose', 'mouth')
 _PART_WEIGHT = dict(outline=1., hair=0.5, background=0.25, **{p: 2.5 for p in _DETAIL_PARTS})
