@@ -94,7 +94,7 @@ def eval_cli(argv:list[str]|None=None) -> int:
     for name, e in evals.items():
         for note in e['notes']: print(f"note ({name}): {note}")
     print(f"\nwrote {out}")
-    if len(evals) > 1: print(f"which differences are more than the faces' noise: cali-sketch compare {out}")
+    if len(evals) > 1 and next(iter(evals.values()))['data']['count'] > 1: print(f"which differences are more than the faces' noise: cali-sketch compare {out}")
     return 0
 
 # %% ../nbs/42b_evalcli.ipynb #15b77f3c
@@ -123,7 +123,9 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
     _check_same_faces(a, b, na, nb)
     sevs = [s for s in a['per_face'] if s in b['per_face']]
     if not sevs: raise ValueError(f"{na} and {nb} share no severity ({list(a['per_face'])} vs {list(b['per_face'])})")
-    n = a['data']['count']; idx = bootstrap_indices(n, resamples, seed)
+    n = a['data']['count']
+    if n < 2: raise ValueError(f"{na} and {nb} were evaluated on {n} face: a comparison resamples faces, so it needs at least 2 (evaluate more: --n, a larger val split)")
+    idx = bootstrap_indices(n, resamples, seed)
     rows, notes = {}, []
     for s in sevs:
         pa, pb, rs = a['per_face'][s], b['per_face'][s], {}

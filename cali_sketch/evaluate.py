@@ -237,9 +237,12 @@ def results_table(evals:dict, # {name: evaluate_run result}
                  ) -> str:
     "Markdown: one table per severity, models as rows; edge columns are of R (of S in the reference row)."
     sevs = list(dict.fromkeys(s for ev in evals.values() for s in ev['results']))
+    faces = {(ev.get('data', {}).get('count'), ev.get('data', {}).get('split')) for ev in evals.values()}
+    n, split = next(iter(faces)) if len(faces) == 1 else (None, None)
+    on = f", {n} {'' if split in (None, 'all') else split + ' '}face{'s' * (n != 1)}" if n is not None else ''
     out = []
     for s in sevs:
-        out += [f"**Sketch severity {s}** (edge columns: R vs E_gt; P vs I_gt otherwise)", '', metrics_table(table_rows(evals, s)), '']
+        out += [f"**Sketch severity {s}**{on} (edge columns: R vs E_gt; P vs I_gt otherwise)", '', metrics_table(table_rows(evals, s)), '']
     return '\n'.join(out).rstrip()
 
 # %% ../nbs/42_evaluate.ipynb #e18ff60c
