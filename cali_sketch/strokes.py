@@ -178,6 +178,13 @@ class Strokes:
                ', '.join(f"{n} {c[i]}" for i, n in enumerate(PARTS) if c[i]) + ')'
 
 # %% ../nbs/04_strokes.ipynb #4ea6e17f
+def _ends(p:np.ndarray) -> list:
+    "(end point, outward unit tangent) at the start and at the end of polyline `p`."
+    out = []
+    for e, q in ((p[0], p[min(3, len(p) - 1)]), (p[-1], p[max(-4, -len(p))])):
+        t = e - q; n = np.hypot(*t); out.append((e, t / n if n > 0 else t))
+    return out
+
 def join_strokes(polys:list, # cleaned polylines (N,2)
                  gap:float=3., # stroke ends closer than this (px) may be joined
                  max_turn:float=60., # ... if the joined stroke turns by less than this, degrees
@@ -185,16 +192,11 @@ def join_strokes(polys:list, # cleaned polylines (N,2)
     "Join strokes end to end across small gaps where they continue each other (HED and Canny break long contours)."
     polys = [np.asarray(p, np.float32) for p in polys if len(p) >= 2]
     cos_max = np.cos(np.deg2rad(max_turn))
-    def ends(p):  # (end point, outward unit tangent) at the start and at the end
-        out = []
-        for e, q in ((p[0], p[min(3, len(p) - 1)]), (p[-1], p[max(-4, -len(p))])):
-            t = e - q; n = np.hypot(*t); out.append((e, t / n if n > 0 else t))
-        return out
     alive, P, T, grid, heap = {}, {}, {}, {}, []  # end k = 2 * stroke id + (0 start, 1 end); ids grow, so k follows list order
     cell = lambda pt: (int(np.floor(pt[0] / gap)), int(np.floor(pt[1] / gap))) if gap > 0 else (0, 0)
     def add(i, p):  # stroke i's ends join the grid; every facing end of another stroke within `gap` becomes a candidate
         alive[i] = p
-        for e, (pt, t) in enumerate(ends(p)):
+        for e, (pt, t) in enumerate(_ends(p)):
             k = 2 * i + e; P[k], T[k] = pt, t; cx, cy = cell(pt)
             for j in (j for dx in (-1, 0, 1) for dy in (-1, 0, 1) for j in grid.get((cx + dx, cy + dy), ())):
                 if j // 2 == i or j // 2 not in alive: continue
@@ -222,13 +224,8 @@ def _join_strokes_naive(polys:list, # cleaned polylines (N,2)
     "The O(N³) version `join_strokes` replaced, kept as its test oracle and benchmark baseline: rebuild every end-to-end distance after each join."
     polys = [np.asarray(p, np.float32) for p in polys if len(p) >= 2]
     cos_max = np.cos(np.deg2rad(max_turn))
-    def ends(p):  # (end point, outward unit tangent) at the start and at the end
-        out = []
-        for e, q in ((p[0], p[min(3, len(p) - 1)]), (p[-1], p[max(-4, -len(p))])):
-            t = e - q; n = np.hypot(*t); out.append((e, t / n if n > 0 else t))
-        return out
     while len(polys) > 1:
-        E = [ends(p) for p in polys]
+        E = [_ends(p) for p in polys]
         P = np.array([[e[0] for e in x] for x in E]).reshape(-1, 2); T = np.array([[e[1] for e in x] for x in E]).reshape(-1, 2)
         D = np.hypot(*(P[:, None] - P[None]).transpose(2, 0, 1))
         own = np.arange(len(P)) // 2; D[own[:, None] == own[None]] = np.inf
