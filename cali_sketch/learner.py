@@ -278,7 +278,8 @@ def _arch_mismatch(m:nn.Module, saved:dict, saved_cfg:dict|None) -> str:
     "Why `saved` (a state dict) cannot load into `m`, in a few words ('' if it can): the model-config fields that differ and the first tensor."
     mine, why = m.state_dict(), []
     if dataclasses.is_dataclass(getattr(m, 'cfg', None)) and isinstance(saved_cfg, dict):
-        why = [f"{f} {saved_cfg[f]!r} there, {v!r} here" for f, v in asdict(m.cfg).items() if f in saved_cfg and saved_cfg[f] != v]
+        here = json.loads(json.dumps(asdict(m.cfg), default=str))  # as the checkpoint stores it: tuples as lists
+        why = [f"{f} {saved_cfg[f]!r} there, {v!r} here" for f, v in here.items() if f in saved_cfg and saved_cfg[f] != v]
     bad = next((f"{n} is {tuple(saved[n].shape)} there, {tuple(t.shape)} here" for n, t in mine.items() if n in saved and saved[n].shape != t.shape), None)
     bad = bad or next((f"{n} is missing there" for n in mine if n not in saved), None) or next((f"{n} is not here" for n in saved if n not in mine), None)
     return '; '.join(why[:4] + [bad]) if bad else ''  # a config field that leaves every tensor's shape alone is not refused here
