@@ -166,7 +166,7 @@ def comparison_table(cmp:dict) -> str:
         for name, r in rs.items():
             v = r['verdict']  # a call from few faces keeps its caveat after the bold words
             for who, ab in ((cmp['b'], 'B'), (cmp['a'], 'A')):
-                if v.startswith(f"{who} better"): v = f"**{ab} better**{v[len(who) + 7:]}"; break
+                if v.startswith(f"{who} better"): v = v.replace(f"{who} better", f"**{ab} better**", 1); break
             d = _decimals(r['lo'], r['hi'])
             lines.append(f"| {s} | {name}{arrow(r['metric'])} | {_fmt(r['a'])} | {_fmt(r['b'])} | {_signed(r['diff'], d)} | "
                          f"[{_signed(r['lo'], d)}, {_signed(r['hi'], d)}] | {v} |")
