@@ -23,9 +23,12 @@ def _write_ckpt(sd:dict, p:Path,
     "Write `sd` to `p` atomically; for `last.pt`, the old one becomes `prev.pt` only once the new one is complete."
     p = Path(p)
     if p.name != 'last.pt' or not p.exists() or not rotate: return torch_save(sd, p)
-    new = p.with_name('.last.pt.new')
+    new, prev = p.with_name('.last.pt.new'), p.with_name('prev.pt')
     torch_save(sd, new)
-    os.replace(p, p.with_name('prev.pt')); os.replace(new, p)
+    try:  # prev.pt becomes a second name of the old last.pt, so there is no moment without a last.pt
+        link = p.with_name('.prev.pt.new'); link.unlink(missing_ok=True); os.link(p, link); os.replace(link, prev)
+    except OSError: os.replace(p, prev)  # no hard links here: a crash in the next line leaves prev.pt, which resume takes
+    os.replace(new, p)
 
 def resume_checkpoint(out) -> Path:
     "The checkpoint of run folder `out` to resume from: `last.pt`, or `prev.pt` (said loudly) when `last.pt` is missing or unreadable."
