@@ -13,7 +13,7 @@ __all__ = ['COMMANDS', 'TRAINING', 'main']
 # %% ../nbs/90_cli.ipynb #9985d576
 COMMANDS = {
     'demo':      ('cali_sketch.demo:demo_cli', 'the embedded default: synthetic faces, all three stages on CPU, a results page'),
-    'prepare':   ('cali_sketch.prepare:prepare_cli', 'prepare a folder of face photos: crop, edges (HED + Canny), cache'),
+    'prepare':   ('cali_sketch.preparecli:prepare_cli', 'prepare a folder of face photos: crop, edges (HED + Canny), cache'),
     'sketches':  ('cali_sketch.data:sketches_cli', 'write the sketches S and targets E_gt a model trains on, as PNGs to look at'),
     'train':     ('cali_sketch.train:train_cli', 'train a stage (scn | isn | joint) on a prepared folder; resumable'),
     'infer':     ('cali_sketch.infer:infer_cli', 'sketches -> refined sketches R and photos P (a trained run, or the shipped default)'),

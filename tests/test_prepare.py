@@ -11,7 +11,8 @@ from cali_sketch import prepare as prep
 from cali_sketch.core import load_image
 from cali_sketch.faces import make_face_folder
 from cali_sketch.edges import EdgeExtractor, load_contour_detector
-from cali_sketch.prepare import prepare, prepare_cli, read_manifest, MANIFEST
+from cali_sketch.prepare import prepare, read_manifest, MANIFEST
+from cali_sketch.preparecli import prepare_cli
 from cali_sketch.data import PreparedFaces
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,7 @@ def test_cli_as_a_user_runs_it(tmp_path, faces):
     src = tmp_path/'src'; src.mkdir()
     for f in faces[:3]: (src/f.name).write_bytes(f.read_bytes())
     (src/'broken.jpg').write_bytes(b'\xff\xd8\xff')
-    cmd = [sys.executable, '-c', 'from cali_sketch.prepare import prepare_cli; import sys; sys.exit(prepare_cli(sys.argv[1:]))',
+    cmd = [sys.executable, '-c', 'from cali_sketch.preparecli import prepare_cli; import sys; sys.exit(prepare_cli(sys.argv[1:]))',
            str(src), str(tmp_path/'out'), '--size', str(SIZE)]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr
