@@ -19,8 +19,8 @@ from .strokes import Strokes, face_strokes
 
 # %% auto #0
 __all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'STROKES_VERSION', 'find_images', 'sample_names', 'pack_edges', 'unpack_edges',
-           'strokes_path', 'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError', 'read_manifest',
-           'PrepareReport', 'edge_recipe', 'prepare', 'demo_data']
+           'strokes_path', 'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError',
+           'PreparationIncomplete', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare', 'demo_data']
 
 # %% ../nbs/06_prepare.ipynb #7e219753
 MANIFEST = 'prepared.json'
@@ -105,6 +105,9 @@ def sample_done(out, name:str) -> bool:
 class PrepareMismatchError(ValueError):
     "A prepared folder exists but was made from other photos or with a different recipe."
 
+class PreparationIncomplete(FileNotFoundError, ValueError):
+    "A prepared folder whose `prepare` was interrupted: its samples are not all there yet, so the commands exit 1."
+
 _RECIPE_KEYS = ('format', 'version', 'size', 'crop_shift', 'contours', 'edges', 'source')
 
 def read_manifest(root, # a prepared folder
@@ -117,7 +120,7 @@ def read_manifest(root, # a prepared folder
     except (OSError, ValueError) as e: raise ValueError(f"{p}: unreadable manifest ({e})") from None
     if m.get('format') != FORMAT: raise ValueError(f"{p}: not a cali-sketch prepared folder manifest")
     if complete and m.get('status') != 'complete':
-        raise ValueError(f"{root}: preparation was interrupted ({len(list(Path(root).glob('edges/*.png')))} samples so far); "
+        raise PreparationIncomplete(f"{root}: preparation was interrupted ({len(list(Path(root).glob('edges/*.png')))} samples so far); "
                          f"re-run the same `cali-sketch prepare` command to finish it")
     return m
 
