@@ -121,7 +121,7 @@ def read_manifest(root, # a prepared folder
     if m.get('format') != FORMAT: raise ValueError(f"{p}: not a cali-sketch prepared folder manifest")
     if complete and m.get('status') != 'complete':
         raise PreparationIncomplete(f"{root}: preparation was interrupted ({len(list(Path(root).glob('edges/*.png')))} samples so far); "
-                         f"re-run the same `cali-sketch prepare` command to finish it")
+                                    f"re-run the same `cali-sketch prepare` command to finish it")
     return m
 
 def _write_manifest(out:Path, m:dict):
