@@ -179,7 +179,7 @@ def _sketches_parser() -> argparse.ArgumentParser:
     return ap
 
 def sketches_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch sketches PREPARED OUT [--severity X] [--n N] [--style NAME]`: 0 ok, 1 no such data, 2 bad arguments."
+    "`cali-sketch sketches PREPARED OUT [--severity X] [--n N] [--style NAME]`: 0 ok, 1 no such or unfinished data, 2 bad arguments."
     try: a = _sketches_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch sketches: error: {msg}", file=sys.stderr)

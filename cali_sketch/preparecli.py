@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys, argparse
 from pathlib import Path
 from .core import IMAGE_EXTS
-from .prepare import prepare, PrepareMismatchError
+from .prepare import prepare
 
 # %% auto #0
 __all__ = ['prepare_cli']
@@ -39,7 +39,7 @@ def prepare_cli(argv:list[str]|None=None) -> int:
     try:
         rep = prepare(a.src, a.out, size=a.size, detector=a.hed_weights, fallback=a.contours == 'fallback',
                       batch_size=a.batch_size, progress=not a.quiet, overwrite=a.overwrite, device=a.device)
-    except (PrepareMismatchError, FileExistsError, FileNotFoundError, NotADirectoryError, ValueError) as e:
+    except (FileExistsError, FileNotFoundError, NotADirectoryError, ValueError) as e:  # ValueError: PrepareMismatchError too
         err(e); return 2
     print(rep.summary())
     if rep.count == 0:
