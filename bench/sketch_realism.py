@@ -36,7 +36,7 @@ def main(argv=None):
     from cali_sketch.humanlike import HumanConfig
     from cali_sketch.corrupt import CorruptConfig
     from cali_sketch.data import PreparedFaces
-    from cali_sketch.prepare import demo_data
+    from cali_sketch.demodata import demo_data
     from cali_sketch.metrics import chamfer
     data = Path(a.data)
     if not (data/'prepared.json').is_file():

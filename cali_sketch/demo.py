@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from .core import atomic_write, fig_to_png, show_grid, announce_fallback
 from .data import PreparedFaces
-from .prepare import demo_data
+from .demodata import demo_data
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .scn import RunConfig, load_stage_weights, run_checkpoint

@@ -13,14 +13,13 @@ import numpy as np
 from PIL import Image
 from .core import *
 from .core import progress as _progress  # `prepare` has a `progress` flag
-from .faces import make_face_folder
 from .edges import EdgeExtractor, load_contour_detector
 from .strokes import Strokes, face_strokes
 
 # %% auto #0
 __all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'STROKES_VERSION', 'find_images', 'sample_names', 'pack_edges', 'unpack_edges',
            'strokes_path', 'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError',
-           'PreparationIncomplete', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare', 'demo_data']
+           'PreparationIncomplete', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare']
 
 # %% ../nbs/06_prepare.ipynb #7e219753
 MANIFEST = 'prepared.json'
@@ -151,6 +150,7 @@ class PrepareReport:
     new: int = 0 # samples prepared by this run
     resumed: int = 0 # samples found finished and skipped
     stroked: int = 0 # finished samples whose strokes were (re)traced from their cached edges
+    changed: int = 0 # finished samples made again because their photo changed since (counted in `new`)
     failures: list = field(default_factory=list) # [(source, reason)]
     seconds: float = 0.
 
@@ -162,6 +162,7 @@ class PrepareReport:
         c = self.contours
         lines = [f"prepared {self.out}: {self.count} usable samples at {self.size}x{self.size} "
                  f"({self.new} new in {self.seconds:.1f}s = {self.rate:.1f} img/s, {self.resumed} already done"
+                 + (f", {self.changed} redone as their photo changed" if self.changed else '')
                  + (f", strokes traced for {self.stroked} of them" if self.stroked else '') + ")",
                  f"contours: {c.get('name')}" + ('' if c.get('standard') else '  (FALLBACK, not the standard HED)')]
         if self.failures:
@@ -190,6 +191,13 @@ def edge_recipe(ext:EdgeExtractor) -> dict:
     return dict(contours=dict(name=d.name, standard=not d.is_fallback, weights=_fingerprint(d.model), source=str(d.source)),
                 edges=dict(canny_sigma=ext.canny_sigma, threshold=round(float(ext.threshold), 6), min_size=ext.min_size,
                            nms=ext.nms, hed_size=ext.hed_size))
+
+def _stamp(p:Path):
+    "Size and modification time (ns) of source `p`: make's and rsync's quick check of a changed file, without reading it."
+    try: st = p.stat(); return [st.st_size, st.st_mtime_ns]
+    except OSError: return None  # gone since the walk: `_load` gives the reason
+
+_CHECKPOINT_S = 30. # seconds between rewrites of the manifest's sample list during a run
 
 def _load(path:Path, size:int):
     "Decode + crop one file; (image, None) or (None, reason). Never raises for a bad file."
@@ -231,13 +239,20 @@ def prepare(src, # folder of face photos (searched recursively)
     elif out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: exists, is not empty and is not a prepared folder; choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
-    _write_manifest(out, m if not old or diff else dict(m, strokes=old.get('strokes')))  # the strokes it holds until all are re-traced
+    stamps = {n: _stamp(p) for p, n in zip(paths, names)}
+    known = {s.get('name'): s.get('stamp') for s in old.get('samples') or []} if old and not diff else {}
+    changed = {n for n in names if known.get(n) not in (None, stamps[n]) and sample_done(out, n)}  # photo replaced since
+    listed = lambda: [dict(name=n, source=p.relative_to(src).as_posix(), stamp=stamps[n]) for p, n in zip(paths, names) if n in done]
+    held = old.get('strokes') if old and not diff else m['strokes']  # the strokes it holds until all are re-traced
+    checkpoint = lambda: _write_manifest(out, dict(m, strokes=held, samples=listed()))  # an interruption keeps the stamps
 
-    rep = PrepareReport(out, size, info['contours'])
-    finished = [sample_done(out, n) for n in names]
+    rep = PrepareReport(out, size, info['contours'], changed=len(changed))
+    finished = [n not in changed and sample_done(out, n) for n in names]
     todo = [(p, n) for p, n, f in zip(paths, names, finished) if not f]
     done = {n for n, f in zip(names, finished) if f}
     rep.resumed = len(done)
+    checkpoint()  # 'in progress', without the changed samples: only then are they unmade
+    for n in changed: (out/'edges'/f'{n}.png').unlink()  # so they are not done even if this run is cut short
     bad = {p: f"a prepared folder ({MANIFEST}): not entered" for p in nested}
     batches = [todo[i:i+batch_size] for i in range(0, len(todo), batch_size)]
     pb = _progress(range(len(todo)), label='photos prepared', leave=False) if todo and progress else None
@@ -245,22 +260,23 @@ def prepare(src, # folder of face photos (searched recursively)
     t0 = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:
         load = lambda b: [pool.submit(_load, p, size) for p, _ in b]
-        nxt, writes, k = (load(batches[0]) if batches else []), [], 0
+        nxt, writes, k, saved = (load(batches[0]) if batches else []), [], 0, time.perf_counter()
         for bi, b in enumerate(batches):
             loaded, nxt = [f.result() for f in nxt], (load(batches[bi+1]) if bi + 1 < len(batches) else [])
             for (p, _), (_, why) in zip(b, loaded):
                 if why: bad[p] = why
             ok = [(p, n, im) for (p, n), (im, _) in zip(b, loaded) if im is not None]
             maps = ext([im for _, _, im in ok]) if ok else []
-            for f in writes: f.result()  # the previous batch is on disk (or its error surfaces here)
+            for n, f in writes: f.result(); done.add(n)  # the previous batch is on disk (or its error surfaces here)
+            if writes and time.perf_counter() - saved >= _CHECKPOINT_S:
+                checkpoint(); saved = time.perf_counter()
             writes = []
             for (p, n, im), e in zip(ok, maps):
                 if not e['gt'].any(): bad[p] = "no edges found (blank or flat image)"; continue
-                writes.append(pool.submit(_write_sample, out, n, im, e['gc'], e['ld']))
-                done.add(n)
+                writes.append((n, pool.submit(_write_sample, out, n, im, e['gc'], e['ld'])))
             k += len(b)
             if pb is not None: pb.update(k)
-        for f in writes: f.result()
+        for n, f in writes: f.result(); done.add(n)
     # finished samples without (current) strokes, as in a folder prepared before strokes existed: trace them from
     # the cached edges, no HED
     same = (old.get('strokes') or {}).get('version') == STROKES_VERSION
@@ -272,25 +288,8 @@ def prepare(src, # folder of face photos (searched recursively)
     rep.seconds = time.perf_counter() - t0
     rep.new = len(done) - rep.resumed
     m.update(status='complete', count=len(done),
-             samples=[dict(name=n, source=p.relative_to(src).as_posix()) for p, n in zip(paths, names) if n in done],
+             samples=listed(),
              failures=[dict(source=p.relative_to(src).as_posix(), reason=r) for p, r in sorted(bad.items())])
     _write_manifest(out, m)
     rep.count, rep.failures = len(done), [(str(p), r) for p, r in sorted(bad.items())]
     return rep
-
-# %% ../nbs/06_prepare.ipynb #928d1a03
-def demo_data(out, # folder to hold the faces and the prepared set
-              n:int=64, # number of faces
-              size:int=64, # side of the prepared crops
-              seed:int=0, # seed of the procedural faces
-              detector=None, # as in `prepare`
-              fallback:bool=False, # allow an announced non-HED contour detector
-              progress:bool=False,
-             ) -> Path:
-    "Synthetic faces, prepared at `size`: returns the prepared folder."
-    out = Path(out); faces = out/f'faces-n{n}-seed{seed}'
-    make_face_folder(faces, n, seed=seed)  # skips faces already drawn
-    rep = prepare(faces, out/f'prepared-n{n}-seed{seed}-{size}', size=size, detector=detector, fallback=fallback,
-                  progress=progress, overwrite=True)
-    if rep.failures: raise RuntimeError(f"demo faces failed to prepare: {rep.failures[:3]}")
-    return rep.out

@@ -222,7 +222,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
 
 def demo_data_for(out, n:int, size:int) -> Path:
     "Synthetic faces for `reproduce --demo`: HED contours when the weights are found, else an announced fallback."
-    from cali_sketch.prepare import demo_data
+    from cali_sketch.demodata import demo_data
     from cali_sketch.hed import HEDWeightsNotFound
     try: return demo_data(out, n=n, size=size)
     except HEDWeightsNotFound: return demo_data(out, n=n, size=size, fallback=True)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cali_sketch.prepare import demo_data
+from cali_sketch.demodata import demo_data
 from cali_sketch.models import ModelConfig
 from cali_sketch import reproduce as rp
 from _cli import run_cli

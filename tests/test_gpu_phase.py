@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cali_sketch.prepare import demo_data
+from cali_sketch.demodata import demo_data
 from cali_sketch.hed import hed_state_dict, HEDWeightsNotFound
 
 ROOT = Path(__file__).resolve().parents[1]

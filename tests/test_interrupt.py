@@ -3,7 +3,7 @@ import csv, os, signal, socket, subprocess, sys, textwrap, time
 from pathlib import Path
 import pytest, torch
 
-from cali_sketch.prepare import demo_data
+from cali_sketch.demodata import demo_data
 from _cli import cli_cmd, cli_env as _cli_env, run_cli as _run_cli
 
 def cli_env(tmp): return {**_cli_env(tmp), 'OMP_NUM_THREADS': '1'}  # one thread: CPU runs are bit-exact

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cali_sketch.prepare import demo_data
+from cali_sketch.demodata import demo_data
 from _cli import run_cli as run
 
 FREEHAND = Path(__file__).parent/'data'/'freehand'

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cali_sketch.prepare import demo_data
+from cali_sketch.demodata import demo_data
 from cali_sketch.reproduce import reproduce_cli
 
 @pytest.fixture(scope='module')

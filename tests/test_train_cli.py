@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cali_sketch.prepare import demo_data
+from cali_sketch.demodata import demo_data
 from _cli import cli_cmd as _cmd, cli_env as _env, run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
