@@ -241,15 +241,15 @@ def prepare(src, # folder of face photos (searched recursively)
     out.mkdir(parents=True, exist_ok=True)
     stamps = {n: _stamp(p) for p, n in zip(paths, names)}
     known = {s.get('name'): s.get('stamp') for s in old.get('samples') or []} if old and not diff else {}
-    changed = {n for n in names if known.get(n) not in (None, stamps[n]) and sample_done(out, n)}  # photo replaced since
+    ready = {n for n in names if sample_done(out, n)}
+    changed = {n for n in ready if known.get(n) not in (None, stamps[n])}  # photo replaced since
     listed = lambda: [dict(name=n, source=p.relative_to(src).as_posix(), stamp=stamps[n]) for p, n in zip(paths, names) if n in done]
     held = old.get('strokes') if old and not diff else m['strokes']  # the strokes it holds until all are re-traced
     checkpoint = lambda: _write_manifest(out, dict(m, strokes=held, samples=listed()))  # an interruption keeps the stamps
 
     rep = PrepareReport(out, size, info['contours'], changed=len(changed))
-    finished = [n not in changed and sample_done(out, n) for n in names]
-    todo = [(p, n) for p, n, f in zip(paths, names, finished) if not f]
-    done = {n for n, f in zip(names, finished) if f}
+    done = ready - changed
+    todo = [(p, n) for p, n in zip(paths, names) if n not in done]
     rep.resumed = len(done)
     checkpoint()  # 'in progress', without the changed samples: only then are they unmade
     for n in changed: (out/'edges'/f'{n}.png').unlink()  # so they are not done even if this run is cut short
