@@ -20,9 +20,12 @@ def test_paper_phase_dry_run(tmp_path):
     (d/'gpu').mkdir(parents=True)
     torch.save(hed, tmp_path/'hed.pth')
     py = lambda *a: subprocess.run([sys.executable, *map(str, a)], check=True, capture_output=True, text=True)
-    py(TRANSPORT, 'pack-data', tr, d/'gpu'/'train128.npz', '--quality', 75, '--subsampling', 2)
-    py(TRANSPORT, 'pack-data', va, d/'gpu'/'val128.npz')
-    py(TRANSPORT, 'pack-hed', tmp_path/'hed.pth', d/'gpu'/'hed.xz', '--fp16')
+    full = d/'gpu'/'all.npz'; py(TRANSPORT, 'pack-data', tr, full)  # what `session.sh pack` does, with a budget the 24 faces overrun
+    budget = 0.7 * full.stat().st_size / 2**20; full.unlink()
+    r = py(TRANSPORT, 'pack-data', tr, d/'gpu'/'train128.npz', '--max-mib', budget)
+    kept = int(r.stdout.split()[1]); assert 0 < kept < 24 and (d/'gpu'/'train128.npz').stat().st_size <= budget * 2**20, r.stdout
+    py(TRANSPORT, 'pack-data', va, d/'gpu'/'val128.npz', '--quality', 90)
+    py(TRANSPORT, 'pack-hed', tmp_path/'hed.pth', d/'gpu'/'hed.xz', '--round', 'bf16')
     for f in (tr, va, tmp_path/'hed.pth'): shutil.rmtree(f) if f.is_dir() else f.unlink()  # the device gets only what is carried
     out, home = tmp_path/'out', tmp_path/'home'
     env = {**os.environ, 'OUT': str(out), 'GPU_DATA': str(d), 'GPU_RUNS': str(tmp_path/'runs'), 'HOME': str(home),
@@ -30,7 +33,10 @@ def test_paper_phase_dry_run(tmp_path):
            'MINUTES': '0.05', 'MODEL': 'small', 'BS': '4', 'DEVICE': 'cpu', 'WORKERS': '0', 'N_EVAL': '8', 'OMP_NUM_THREADS': '2'}
     r = subprocess.run(['bash', str(ROOT/'scripts'/'gpu'/'session.sh'), 'paper'], env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
-    assert (home/'.cache'/'cali_sketch'/'hed_bsds500.pth').is_file()  # unpacked from the carry
+    sd = torch.load(home/'.cache'/'cali_sketch'/'hed_bsds500.pth', weights_only=True)  # unpacked from the carry: hed rounded to bf16
+    assert sd.keys() == hed.keys() and all(torch.equal(sd[k], v.bfloat16().float()) for k, v in hed.items())
+    man = json.loads((d/'celeba_train128'/'prepared.json').read_text())
+    assert len(man['samples']) == kept and 'WEBP' in man['transport'], man.get('transport')
     files = sorted(p.name for p in out.iterdir())
     assert len(files) <= 7 and {'metrics.json', 'samples.png', 'losses.png', 'real.png', 'paper.part0'} <= set(files), files  # + session.log = 8
     m = json.loads((out/'metrics.json').read_text())

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # GPU work, one phase per device call. Usage: bash scripts/gpu/session.sh PHASE [STEPS] [extra reproduce flags...]
 #   pack   (here, on the CPU)             what `paper` carries: data/gpu/{train128,val128}.npz, data/gpu/hed.xz, .whl/;
-#                                         prints the sizes and refuses more than the device takes (64 MiB with the checkout)
+#                                         HED rounded to bf16, N_EVAL val faces, then as many train faces as fit in what is
+#                                         left of the 64 MiB the device takes with the checkout (N_TRAIN: at most that many).
+#                                         Needs data/celeba_{train,val}128: cali-sketch prepare ../shared/data/celeba/train
+#                                         data/celeba_train128 (and val; about 8 minutes on 2 cores)
 #   paper  (carry .whl data/gpu)          ONE call of at most 9 minutes (issue 13): HED weights and data unpacked, strokes
 #                                         re-traced, the paper-size full model trained for $MINUTES (bf16 + channels_last),
 #                                         evaluated on 200 val faces at three severities and on the real freehand sketches;
@@ -30,15 +33,20 @@ common=(--data data/celeba_train128 --eval-data data/celeba_val128 --steps "$ste
         --out runs/celeba128 "$@")
 case $phase in
 pack)
-  mkdir -p "$D/gpu" .whl/py
+  for s in train val; do [ -f "$D/celeba_${s}128/prepared.json" ] || {
+    echo "no $D/celeba_${s}128: first cali-sketch prepare ../shared/data/celeba/$s $D/celeba_${s}128 (real HED; minutes)"; exit 1; }; done
+  rm -rf .whl/py; mkdir -p "$D/gpu" .whl/py  # one version of each wheel
   python3 -m pip download -q --no-deps -d .whl/py fastcore fastprogress safetensors || exit 1
-  python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" --n ${N_TRAIN:-1800} --quality 75 --subsampling 2 || exit 1
-  python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} || exit 1
   python3 -c "from cali_sketch.hed import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
-  python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --fp16 || exit 1
+  python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --round bf16 || exit 1
+  python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} --quality 90 || exit 1
+  rm -f "$D/gpu/train128.npz"  # the train faces get what is left of the 64 MiB, less 1 MiB to spare
   tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1); carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
+  left=$(python3 -c "print(round((64 * 2**20 - $tree - $carry) / 2**20 - 1, 2))")
+  python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" ${N_TRAIN:+--n $N_TRAIN} --max-mib "$left" || exit 1
+  carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
   echo "checkout $(( tree / 1048576 )) MiB + carry $(( carry / 1048576 )) MiB = $(( (tree + carry) / 1048576 )) MiB of 64"
-  [ $(( tree + carry )) -le $(( 64 * 1048576 )) ] || { echo "too big for the device: lower N_TRAIN"; exit 1; } ;;
+  [ $(( tree + carry )) -le $(( 64 * 1048576 )) ] || { echo "too big for the device"; exit 1; } ;;
 paper)
   W=$(mktemp -d); R=${GPU_RUNS:-runs/gpu-paper}; M=${MINUTES:-5}; dev=${DEVICE:-cuda}
   el "HED weights"

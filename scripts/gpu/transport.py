@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
-"""Ship prepared faces and the HED weights to the lent GPU machine, whose upload limit (64 MiB) they exceed as they are.
+"""Ship prepared faces and the HED weights to the lent GPU machine, whose upload limit (64 MiB, the checkout included)
+they exceed as they are.
 
-  pack-data PREPARED OUT.npz [--quality Q]   photos as JPEG (quality Q, 4:4:4), edge maps bit-packed (lossless)
-  unpack-data IN.npz PREPARED                 back to a prepared folder (PNG files + prepared.json, which records the transport)
+  pack-data PREPARED OUT.npz [--format webp|jpeg] [--quality Q]
+                                              photos as WebP (default) or JPEG, edge maps bit-packed then xz (lossless)
   pack-data PREPARED OUT.npz --n N            only the first N faces (by name): a val subset
-  pack-hed WEIGHTS.pth OUT.xz [--fp16]        HED state dict, bytes shuffled by significance then xz (lossless; --fp16: rounded, half the size)
+  pack-data PREPARED OUT.npz --max-mib M      as many faces (first by name, up to --n) as fit in M MiB; prints how many
+  unpack-data IN.npz PREPARED                 back to a prepared folder (PNG files + prepared.json, which records the transport)
+  pack-hed WEIGHTS.pth OUT.xz [--round fp16|bf16]
+                                              HED state dict, bytes shuffled by significance then xz (lossless; --round:
+                                              rounded to nearest, fp16 half the size, bf16 a further 5 MB less)
   unpack-hed IN.xz WEIGHTS.pth                back to a float32 state dict; checks every tensor's SHA-256 against the packed one
   strokes PREPARED [--workers N]              trace the strokes of every face that lacks them (what `cali-sketch prepare`
                                               adds to an old folder), in N processes: they are not carried, they are remade
   pack-export W.safetensors PREFIX            exported weights back from the GPU machine (64 MiB, 16 MiB a file): fp16, in parts
   unpack-export PREFIX W.safetensors          the parts joined, back to fp32; the file and its JSON record the fp16 rounding
 
-Only the photos lose anything (JPEG re-encoding of 128x128 PNGs that were themselves decoded from CelebA's JPEGs);
-prepared.json says so under "transport". Edges and weights come back bit-identical.
+The photos lose detail (re-encoding of 128x128 PNGs that were themselves decoded from CelebA's JPEGs; WebP at quality
+80: 35.8 dB PSNR in 2.7 KB a face, where JPEG needs quality 75 4:2:0 and 3.8 KB for 34.3 dB), and so do the HED weights
+when rounded (bf16: FD-HEDVGG16 of the default model 518.4 -> 516.5, bench/hed_rounding.py). prepared.json and the
+unpacked weights' note say so. Edges come back bit-identical.
 """
 import argparse, hashlib, io, json, lzma, os, sys
 from multiprocessing import Pool
@@ -20,56 +27,89 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-def pack_data(src, out, quality=90, n=None, subsampling=0):
+def _encode(src, name, fmt, quality, subsampling):
+    im, b = Image.open(src/'photos'/f'{name}.png').convert('RGB'), io.BytesIO()
+    if fmt == 'webp': im.save(b, 'WEBP', quality=quality, method=6)
+    else: im.save(b, 'JPEG', quality=quality, subsampling=subsampling)
+    return b.getvalue()
+
+def _edge_blob(edges):
+    "Edge PNGs (N,H,W,3: red E_gc, green E_ld, blue unused) -> xz of the two channels' bits, one plane after the other."
+    return lzma.compress(np.packbits(np.ascontiguousarray(np.stack(edges)[..., :2].transpose(3, 0, 1, 2)) > 0).tobytes(), preset=9)
+
+def pack_data(src, out, quality=None, n=None, subsampling=0, fmt='webp', max_mib=None):
     src = Path(src); m = json.loads((src/'prepared.json').read_text())
     if m.get('status') != 'complete': sys.exit(f"pack-data: {src}/prepared.json: status {m.get('status')!r}, expected 'complete'")
-    if n: m['samples'] = sorted(m['samples'], key=lambda s: s['name'])[:n]
+    quality = quality or {'webp': 80, 'jpeg': 90}[fmt]
+    m['samples'] = sorted(m['samples'], key=lambda s: s['name'])[:n or None]
     names = [s['name'] for s in m['samples']]
-    jpgs, edges = [], []
-    for n in names:
-        b = io.BytesIO(); Image.open(src/'photos'/f'{n}.png').convert('RGB').save(b, 'JPEG', quality=quality, subsampling=subsampling); jpgs.append(b.getvalue())
-        edges.append(np.asarray(Image.open(src/'edges'/f'{n}.png')))
-    e = np.stack(edges); off = np.cumsum([0] + [len(j) for j in jpgs])
-    m['transport'] = f"photos re-encoded as JPEG quality {quality} ({('4:4:4', '4:2:2', '4:2:0')[subsampling]}) to fit the GPU machine's upload limit; edges lossless"
-    np.savez_compressed(out, manifest=np.frombuffer(json.dumps(m).encode(), np.uint8), jpg=np.frombuffer(b''.join(jpgs), np.uint8),
-             off=off, edge_shape=np.array(e.shape), edge_bits=np.packbits(e > 0))
-    print(f"pack-data: {len(names)} faces from {src} -> {out} ({os.path.getsize(out) / 1e6:.1f} MB)")
+    imgs = [_encode(src, k, fmt, quality, subsampling) for k in names]
+    edges = [np.asarray(Image.open(src/'edges'/f'{k}.png').convert('RGB')) for k in names]
+    def blob(k):  # the first k faces as one .npz (stored, not deflated: both parts are compressed already)
+        mk = {**m, 'samples': m['samples'][:k], 'transport': f"photos re-encoded as {fmt.upper()} quality {quality}"
+              + (f" ({('4:4:4', '4:2:2', '4:2:0')[subsampling]})" if fmt == 'jpeg' else '') + " to fit the GPU machine's upload limit; edges lossless"}
+        b = io.BytesIO()
+        np.savez(b, manifest=np.frombuffer(json.dumps(mk).encode(), np.uint8), img=np.frombuffer(b''.join(imgs[:k]), np.uint8),
+                 off=np.cumsum([0] + [len(j) for j in imgs[:k]]), edge_shape=np.array([k, *edges[0].shape[:2]]),
+                 edge_xz=np.frombuffer(_edge_blob(edges[:k]), np.uint8))
+        return b.getvalue()
+    k, data = len(names), None
+    while k > 0:  # shrink until it fits: each try scales k by the overshoot, so two or three tries do
+        data = blob(k)
+        if not max_mib or len(data) <= max_mib * 2**20: break
+        k = min(k - 1, int(k * max_mib * 2**20 / len(data) * 0.995))
+    if not k: sys.exit(f"pack-data: not one face of {src} fits in {max_mib} MiB")
+    tmp = Path(str(out) + '.tmp'); tmp.write_bytes(data); tmp.replace(out)
+    fit = f", all that fit in {max_mib} MiB" if max_mib and k < len(names) else ''
+    print(f"pack-data: {k} faces from {src} -> {out} ({len(data) / 2**20:.1f} MiB{fit})")
 
 def _write(args):
-    root, n, jpg, edge = args
-    Image.open(io.BytesIO(jpg)).convert('RGB').save(root/'photos'/f'{n}.png')
+    root, n, img, edge = args
+    Image.open(io.BytesIO(img)).convert('RGB').save(root/'photos'/f'{n}.png')
     Image.fromarray(edge).save(root/'edges'/f'{n}.png')
 
 def unpack_data(src, out):
     z = np.load(src); m = json.loads(z['manifest'].tobytes()); out = Path(out)
     (out/'photos').mkdir(parents=True, exist_ok=True); (out/'edges').mkdir(parents=True, exist_ok=True)
-    e = (np.unpackbits(z['edge_bits'])[:int(np.prod(z['edge_shape']))].reshape(z['edge_shape']) * 255).astype(np.uint8)
-    jpg, off = z['jpg'].tobytes(), z['off']
-    jobs = [(out, s['name'], jpg[off[i]:off[i + 1]], e[i]) for i, s in enumerate(m['samples'])]
+    n, h, w = map(int, z['edge_shape'])
+    bits = np.unpackbits(np.frombuffer(lzma.decompress(z['edge_xz'].tobytes()), np.uint8))[:2 * n * h * w].reshape(2, n, h, w)
+    e = np.zeros((n, h, w, 3), np.uint8); e[..., 0], e[..., 1] = bits[0] * 255, bits[1] * 255
+    img, off = z['img'].tobytes(), z['off']
+    jobs = [(out, s['name'], img[off[i]:off[i + 1]], e[i]) for i, s in enumerate(m['samples'])]
     with Pool(min(16, os.cpu_count() or 1)) as p: p.map(_write, jobs, chunksize=64)
     tmp = out/'prepared.json.tmp'; tmp.write_text(json.dumps(m, indent=1)); tmp.replace(out/'prepared.json')
     print(f"unpack-data: {len(jobs)} faces -> {out}")
 
 def _digests(sd): return {k: hashlib.sha256(v.numpy().tobytes()).hexdigest() for k, v in sd.items()}
 
-def pack_hed(src, out, fp16=False):
+_ROUND = {'fp16': 'rounded to fp16 for the transfer (relative error <= 2^-11)',
+          'bf16': 'rounded to bf16 for the transfer (relative error <= 2^-8; FD-HEDVGG16 moves by under 1 %, bench/hed_rounding.py)'}
+
+def pack_hed(src, out, rounding=None):
     import torch
     sd = torch.load(src, map_location='cpu', weights_only=True)
-    if fp16: sd = {k: v.half().float() for k, v in sd.items()}  # rounded; stored as the fp16 bytes, restored to float32
+    if rounding not in (None, 'fp16', 'bf16'): sys.exit(f"pack-hed: --round {rounding!r}: expected fp16 or bf16")
+    if rounding == 'fp16': sd = {k: v.half().float() for k, v in sd.items()}  # stored as the fp16 bytes, restored to float32
+    if rounding == 'bf16': sd = {k: v.bfloat16().float() for k, v in sd.items()}  # stored as the top half of each float32
     meta = {k: [str(v.dtype).removeprefix('torch.'), list(v.shape)] for k, v in sd.items()}
-    w = 2 if fp16 else 4
-    raw = b''.join(v.contiguous().numpy().astype('<f2' if fp16 else '<f4').tobytes() for v in sd.values())
+    raw = b''.join(v.contiguous().numpy().astype('<f2' if rounding == 'fp16' else '<f4').tobytes() for v in sd.values())
+    if rounding == 'bf16': raw = (np.frombuffer(raw, '<u4') >> 16).astype('<u2').tobytes()  # the low halves are all zero
+    w = 2 if rounding else 4
     shuffled = np.frombuffer(raw, np.uint8).reshape(-1, w).T.copy().tobytes()
-    head = json.dumps({'tensors': meta, 'sha256': _digests(sd), 'bytes_per_value': w,
-                       'note': 'rounded to fp16 for the transfer (relative error <= 2^-11)' if fp16 else 'lossless'}).encode()
-    with open(out, 'wb') as f: f.write(len(head).to_bytes(8, 'little') + head + lzma.compress(shuffled, preset=6))
-    print(f"pack-hed: {len(sd)} tensors -> {out} ({os.path.getsize(out) / 1e6:.1f} MB)")
+    note = _ROUND[rounding] if rounding else 'lossless'
+    head = json.dumps({'tensors': meta, 'sha256': _digests(sd), 'bytes_per_value': w, 'round': rounding, 'note': note}).encode()
+    tmp = Path(str(out) + '.tmp')
+    with open(tmp, 'wb') as f: f.write(len(head).to_bytes(8, 'little') + head + lzma.compress(shuffled, preset=6))
+    tmp.replace(out)
+    print(f"pack-hed: {len(sd)} tensors -> {out} ({os.path.getsize(out) / 2**20:.1f} MiB; {note})")
 
 def unpack_hed(src, out):
     import torch
     data = Path(src).read_bytes(); n = int.from_bytes(data[:8], 'little'); head = json.loads(data[8:8 + n])
     w = head.get('bytes_per_value', 4)
-    flat = np.frombuffer(lzma.decompress(data[8 + n:]), np.uint8).reshape(w, -1).T.copy().view('<f2' if w == 2 else '<f4').ravel().astype('<f4')
+    flat = np.frombuffer(lzma.decompress(data[8 + n:]), np.uint8).reshape(w, -1).T.copy()
+    if head.get('round') == 'bf16': flat = (flat.view('<u2').ravel().astype('<u4') << 16).view('<f4')
+    else: flat = flat.view('<f2' if w == 2 else '<f4').ravel().astype('<f4')
     sd, i = {}, 0
     for k, (dt, shape) in head['tensors'].items():
         assert dt == 'float32', f"{k}: {dt}"
@@ -122,11 +162,13 @@ def unpack_export(prefix, out):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0]); sp = ap.add_subparsers(dest='cmd', required=True)
-    p = sp.add_parser('pack-data'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--quality', type=int, default=90); p.add_argument('--n', type=int); p.add_argument('--subsampling', type=int, choices=[0, 1, 2], default=0, help='JPEG chroma: 0 4:4:4, 1 4:2:2, 2 4:2:0')
-    p = sp.add_parser('pack-hed'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--fp16', action='store_true')
+    p = sp.add_parser('pack-data'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--format', choices=['webp', 'jpeg'], default='webp')
+    p.add_argument('--quality', type=int, help='default: 80 for WebP, 90 for JPEG'); p.add_argument('--n', type=int); p.add_argument('--max-mib', type=float)
+    p.add_argument('--subsampling', type=int, choices=[0, 1, 2], default=0, help='JPEG chroma: 0 4:4:4, 1 4:2:2, 2 4:2:0')
+    p = sp.add_parser('pack-hed'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--round', choices=['fp16', 'bf16'])
     for c in ('unpack-data', 'unpack-hed', 'pack-export', 'unpack-export'): p = sp.add_parser(c); p.add_argument('src'); p.add_argument('out')
     p = sp.add_parser('strokes'); p.add_argument('src'); p.add_argument('--workers', type=int)
     a = ap.parse_args()
-    {'pack-data': lambda: pack_data(a.src, a.out, a.quality, a.n, a.subsampling), 'unpack-data': lambda: unpack_data(a.src, a.out),
-     'pack-hed': lambda: pack_hed(a.src, a.out, a.fp16), 'unpack-hed': lambda: unpack_hed(a.src, a.out), 'strokes': lambda: strokes(a.src, a.workers),
+    {'pack-data': lambda: pack_data(a.src, a.out, a.quality, a.n, a.subsampling, a.format, a.max_mib), 'unpack-data': lambda: unpack_data(a.src, a.out),
+     'pack-hed': lambda: pack_hed(a.src, a.out, a.round), 'unpack-hed': lambda: unpack_hed(a.src, a.out), 'strokes': lambda: strokes(a.src, a.workers),
      'pack-export': lambda: pack_export(a.src, a.out), 'unpack-export': lambda: unpack_export(a.src, a.out)}[a.cmd]()
