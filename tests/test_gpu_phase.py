@@ -36,7 +36,7 @@ def test_paper_phase_dry_run(tmp_path):
     sd = torch.load(home/'.cache'/'cali_sketch'/'hed_bsds500.pth', weights_only=True)  # unpacked from the carry: hed rounded to bf16
     assert sd.keys() == hed.keys() and all(torch.equal(sd[k], v.bfloat16().float()) for k, v in hed.items())
     man = json.loads((d/'celeba_train128'/'prepared.json').read_text())
-    assert len(man['samples']) == kept and 'WEBP' in man['transport'], man.get('transport')
+    assert len(man['samples']) == man['count'] == kept and 'WEBP' in man['transport'], man.get('transport')
     files = sorted(p.name for p in out.iterdir())
     assert len(files) <= 7 and {'metrics.json', 'samples.png', 'losses.png', 'real.png', 'paper.part0'} <= set(files), files  # + session.log = 8
     m = json.loads((out/'metrics.json').read_text())

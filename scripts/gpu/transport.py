@@ -46,7 +46,7 @@ def pack_data(src, out, quality=None, n=None, subsampling=0, fmt='webp', max_mib
     imgs = [_encode(src, k, fmt, quality, subsampling) for k in names]
     edges = [np.asarray(Image.open(src/'edges'/f'{k}.png').convert('RGB')) for k in names]
     def blob(k):  # the first k faces as one .npz (stored, not deflated: both parts are compressed already)
-        mk = {**m, 'samples': m['samples'][:k], 'transport': f"photos re-encoded as {fmt.upper()} quality {quality}"
+        mk = {**m, 'samples': m['samples'][:k], 'count': k, 'transport': f"photos re-encoded as {fmt.upper()} quality {quality}"
               + (f" ({('4:4:4', '4:2:2', '4:2:0')[subsampling]})" if fmt == 'jpeg' else '') + " to fit the GPU machine's upload limit; edges lossless"}
         b = io.BytesIO()
         np.savez(b, manifest=np.frombuffer(json.dumps(mk).encode(), np.uint8), img=np.frombuffer(b''.join(imgs[:k]), np.uint8),
