@@ -15,7 +15,9 @@
 #   train  (carry .whl data/gpu/*128.npz) prepared CelebA 128 unpacked; every variant trained, 4 processes sharing the GPU
 #   eval   (carry .whl)                   runs cut short are finished (resumed), all variants evaluated; notebooks' GPU cells
 # Results go to $OUT. Settings by environment: MINUTES, MODEL, BS, DEVICE, PRECISION, WORKERS, N_EVAL, GPU_DATA (data
-# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: train faces carried).
+# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces). paper's
+# WORKERS defaults to -1, auto: min(8, cores - 1) loader processes with CUDA, as its one training process has the 16
+# cores to itself (a human-like sketch takes 4-9 ms of one core, so 3 workers could starve a paper-size step at 128 px).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 phase=${1:?phase: pack, paper, bench, train or eval}; steps=${2:-4000}; shift $(( $# < 2 ? $# : 2 ))
@@ -60,7 +62,7 @@ paper)
   el "train: the ${MODEL:-paper}-size full model for $M minutes on $dev"
   timeout -k 20 $(( ${M%.*} * 60 + 180 )) python3 -m cali_sketch.cli reproduce --data "$D/celeba_train128" --variants full --minutes "$M" \
       --model ${MODEL:-paper} --backbone hed-vgg16 --batch-size ${BS:-16} --device "$dev" --precision ${PRECISION:-bf16} --channels-last \
-      --workers ${WORKERS:-3} --train-only --quiet --out "$R" > "$W/train.log" 2>&1 || { tail -n 40 "$W/train.log"; exit 1; }
+      --workers ${WORKERS:--1} --train-only --quiet --out "$R" > "$W/train.log" 2>&1 || { tail -n 40 "$W/train.log"; exit 1; }
   tail -n 3 "$W/train.log"
   el "evaluate: ${N_EVAL:-200} val faces at severities 0.25 0.5 0.75"
   python3 -m cali_sketch.cli eval "$R/full" --data "$D/celeba_val128" --split all --n ${N_EVAL:-200} --device "$dev" --out "$W/eval.json" --quiet || exit 1
