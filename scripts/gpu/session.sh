@@ -43,7 +43,8 @@ pack)
   python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --round bf16 || exit 1
   python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} --quality 90 || exit 1
   rm -f "$D/gpu/train128.npz"  # the train faces get what is left of the 64 MiB, less 1 MiB to spare
-  tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1); carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
+  tree=$( { git ls-files -z; git ls-files -z -o --exclude-standard; } | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)  # what the device copies
+  carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
   left=$(python3 -c "print(round((64 * 2**20 - $tree - $carry) / 2**20 - 1, 2))")
   python3 scripts/gpu/transport.py pack-data "$D/celeba_train128" "$D/gpu/train128.npz" ${N_TRAIN:+--n $N_TRAIN} --max-mib "$left" || exit 1
   carry=$(du -cb "$D/gpu" .whl | tail -1 | cut -f1)
