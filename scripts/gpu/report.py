@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The files the `paper` phase of scripts/gpu/session.sh brings back from the GPU machine (at most 8), from its run:
 
-    python scripts/gpu/report.py RUN WORK OUT
+    python scripts/gpu/report.py RUN WORK OUT [HED.xz]
 
 RUN is the trained variant folder (reproduce's runs/.../full), WORK holds eval.json (cali-sketch eval) and real/
-(scripts/real_sketch_results.py). Writes into OUT: metrics.json (the evaluation, the real-sketch statistics, the steps
+(scripts/real_sketch_results.py). HED.xz, the carried HED weights, tells metrics.json how they were rounded for the
+trip (its "hed_weights"): the perceptual loss and FD-HEDVGG16 there used those. Writes into OUT: metrics.json (the evaluation, the real-sketch statistics, the steps
 and minutes of every stage, the configs), samples.png (val faces through the model), losses.png (every stage's loss
 curves), real.png (the real freehand sketches through it) and the generators as fp16 parts paper.part0.. (at most
 15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper paper.safetensors` joins them). The export carries the
@@ -15,7 +16,7 @@ training facts for its model card: ship it with
 import io, json, subprocess, sys
 from pathlib import Path
 
-def main(run, work, out):
+def main(run, work, out, hed=None):
     import torch
     from PIL import Image
     from cali_sketch.core import fig_to_png, atomic_write
@@ -31,7 +32,11 @@ def main(run, work, out):
         sd = last_checkpoint(p)
         stages[s] = dict(steps=sd['step'], minutes=round(sd.get('elapsed', 0.) / 60, 2), config=sd['config'])
     ev = json.loads((work/'eval.json').read_text())
-    doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev,
+    hed_weights = None
+    if hed:  # the header pack-hed wrote: how the weights were rounded
+        data = Path(hed).read_bytes()[:1 << 20]; head = json.loads(data[8:8 + int.from_bytes(data[:8], 'little')])
+        hed_weights = {'file': Path(hed).name, 'round': head.get('round'), 'note': head.get('note', 'lossless')}
+    doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev, hed_weights=hed_weights,
                real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu')
     with atomic_write(out/'metrics.json', 'w') as f: f.write(eval_json(doc) + '\n')  # per-face lists on one line each
     data = next(iter(ev['runs'].values()))['data']['path']
@@ -55,5 +60,5 @@ def main(run, work, out):
     print(f"report: {', '.join(sorted(p.name for p in out.iterdir()))}")
 
 if __name__ == '__main__':
-    if len(sys.argv) != 4: sys.exit(__doc__)
+    if len(sys.argv) not in (4, 5): sys.exit(__doc__)
     main(*sys.argv[1:])

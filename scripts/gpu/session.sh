@@ -70,7 +70,7 @@ paper)
   el "the real freehand sketches"
   python3 scripts/real_sketch_results.py --run paper="$R/full" --out "$W/real" || exit 1
   el "report"
-  python3 scripts/gpu/report.py "$R/full" "$W" "$OUT" || exit 1
+  python3 scripts/gpu/report.py "$R/full" "$W" "$OUT" $( [ -f "$D/gpu/hed.xz" ] && echo "$D/gpu/hed.xz" ) || exit 1
   el done ;;
 bench)
   [ -f data/gpu/hed.xz ] && python3 scripts/gpu/transport.py unpack-hed data/gpu/hed.xz "$HED"
