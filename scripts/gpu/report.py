@@ -5,11 +5,11 @@
 
 RUN is the trained variant folder (reproduce's runs/.../full), WORK holds eval.json (cali-sketch eval) and real/
 (scripts/real_sketch_results.py). HED.xz, the carried HED weights, tells metrics.json how they were rounded for the
-trip (its "hed_weights"): the perceptual loss and FD-HEDVGG16 there used those. Writes into OUT: metrics.json (the evaluation, the real-sketch statistics, the steps
-and minutes of every stage, the configs), samples.png (val faces through the model), losses.png (every stage's loss
-curves), real.png (the real freehand sketches through it) and the generators as fp16 parts paper.part0.. (at most
-15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper paper.safetensors` joins them). The export carries the
-training facts for its model card: ship it with
+trip (its "hed_weights"): the perceptual loss and FD-HEDVGG16 there used those. Writes into OUT: metrics.json (the
+evaluation, the real-sketch statistics, the steps and minutes of every stage, the configs), samples.png (val faces
+through the model), losses.png (every stage's loss curves), real.png (the real freehand sketches through it) and the
+generators as fp16 parts paper.part0.. (at most 15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper
+paper.safetensors` joins them). The export carries the training facts for its model card: ship it with
 
     python scripts/ship_pretrained.py --extra paper-full=paper.safetensors --dtype paper-full=int8 --val data/celeba_val128
 """
@@ -34,8 +34,8 @@ def main(run, work, out, hed=None):
     ev = json.loads((work/'eval.json').read_text())
     hed_weights = None
     if hed:  # the header pack-hed wrote: how the weights were rounded
-        data = Path(hed).read_bytes()[:1 << 20]; head = json.loads(data[8:8 + int.from_bytes(data[:8], 'little')])
-        hed_weights = {'file': Path(hed).name, 'round': head.get('round'), 'note': head.get('note', 'lossless')}
+        sys.path.insert(0, str(Path(__file__).parent)); from transport import hed_header
+        head = hed_header(hed)[0]; hed_weights = {'file': Path(hed).name, 'round': head.get('round'), 'note': head.get('note', 'lossless')}
     doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev, hed_weights=hed_weights,
                real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu')
     with atomic_write(out/'metrics.json', 'w') as f: f.write(eval_json(doc) + '\n')  # per-face lists on one line each

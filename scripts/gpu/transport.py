@@ -103,11 +103,15 @@ def pack_hed(src, out, rounding=None):
     tmp.replace(out)
     print(f"pack-hed: {len(sd)} tensors -> {out} ({os.path.getsize(out) / 2**20:.1f} MiB; {note})")
 
+def hed_header(src):
+    "The JSON header `pack_hed` wrote at the front of SRC (tensors, digests, rounding, note), and where the packed bytes start."
+    with open(src, 'rb') as f: n = int.from_bytes(f.read(8), 'little'); return json.loads(f.read(n)), 8 + n
+
 def unpack_hed(src, out):
     import torch
-    data = Path(src).read_bytes(); n = int.from_bytes(data[:8], 'little'); head = json.loads(data[8:8 + n])
+    head, start = hed_header(src); data = Path(src).read_bytes()[start:]
     w = head.get('bytes_per_value', 4)
-    flat = np.frombuffer(lzma.decompress(data[8 + n:]), np.uint8).reshape(w, -1).T.copy()
+    flat = np.frombuffer(lzma.decompress(data), np.uint8).reshape(w, -1).T.copy()
     if head.get('round') == 'bf16': flat = (flat.view('<u2').ravel().astype('<u4') << 16).view('<f4')
     else: flat = flat.view('<f2' if w == 2 else '<f4').ravel().astype('<f4')
     sd, i = {}, 0
