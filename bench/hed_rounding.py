@@ -9,7 +9,7 @@ bf16 copies of the same weights this prints FD-HEDVGG16 between the shipped defa
 N prepared faces (sketches at severity 0.5), the FD between two halves of the real photos, and how far the pooled
 features move from the fp32 ones. Model cards are always scored here with the fp32 weights.
 """
-import argparse, sys
+import argparse, sys, tempfile
 import numpy as np
 import torch
 from cali_sketch.hed import hed_state_dict
@@ -24,7 +24,6 @@ def main(argv=None):
     ap.add_argument('--data', default='data/celeba_val128', help='a prepared folder (default data/celeba_val128)')
     ap.add_argument('--n', type=int, default=300, help='faces (default 300)')
     ap.add_argument('--weights', default=None, help='shipped model name or exported file (default: the shipped default)')
-    ap.add_argument('--out', default='/tmp/hed_rounding', help='folder for the rounded weight files')
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False); torch.manual_seed(0)
     try: ds = PreparedFaces(a.data, seed=0, progress=False)
@@ -37,8 +36,9 @@ def main(argv=None):
     print(f"{n} faces of {a.data}, P from {a.weights or 'the shipped default'}\n")
     print(f"{'HED weights':<12}{'FD(P, real)':>12}{'FD(real/2, real/2)':>20}{'feature |d| / |f|':>20}{'max |d| / max |f|':>20}")
     for name, f in ROUNDINGS.items():
-        path = f"{a.out}_{name}.pth"; torch.save({k: f(v) for k, v in sd.items()}, path)
-        net = make_feature_backbone('hed-vgg16', weights=path)
+        with tempfile.TemporaryDirectory() as tmp:  # the feature network loads its weights from a file, as users give them
+            path = f"{tmp}/hed_{name}.pth"; torch.save({k: f(v) for k, v in sd.items()}, path)
+            net = make_feature_backbone('hed-vgg16', weights=path)
         feats = lambda x: torch.cat([net(x[i:i + 50]) for i in range(0, n, 50)]).double().numpy()
         fr, fp = feats(real), feats(P)
         fd = frechet_distance(*feature_stats(fp), *feature_stats(fr))
