@@ -43,6 +43,7 @@ def test_paper_phase_dry_run(tmp_path):
     assert set(m['stages']) == {'scn', 'isn', 'joint'}
     for s, st in m['stages'].items():
         assert st['steps'] >= 1 and st['minutes'] > 0 and st['config']['precision'] == 'bf16' and st['config']['channels_last'], s
+    assert m['torch'] == torch.__version__ and m['cpus'] >= 1 and m['device'] == 'cpu'
     assert m['hed_weights']['round'] == 'bf16' and 'bf16' in m['hed_weights']['note'], m['hed_weights']  # what FD and the losses used
     ev = next(iter(m['eval']['runs'].values()))
     assert list(ev['results']) == ['0.25', '0.5', '0.75'] and ev['data']['count'] == 8

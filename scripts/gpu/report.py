@@ -13,7 +13,7 @@ paper.safetensors` joins them). The export carries the training facts for its mo
 
     python scripts/ship_pretrained.py --extra paper-full=paper.safetensors --dtype paper-full=int8 --val data/celeba_val128
 """
-import io, json, subprocess, sys
+import io, json, os, subprocess, sys
 from pathlib import Path
 
 def main(run, work, out, hed=None):
@@ -37,7 +37,8 @@ def main(run, work, out, hed=None):
         sys.path.insert(0, str(Path(__file__).parent)); from transport import hed_header
         head = hed_header(hed)[0]; hed_weights = {'file': Path(hed).name, 'round': head.get('round'), 'note': head.get('note', 'lossless')}
     doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev, hed_weights=hed_weights,
-               real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu')
+               real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu',
+               torch=torch.__version__, python=sys.version.split()[0], cpus=len(os.sched_getaffinity(0)))
     with atomic_write(out/'metrics.json', 'w') as f: f.write(eval_json(doc) + '\n')  # per-face lists on one line each
     data = next(iter(ev['runs'].values()))['data']['path']
     with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({'paper': run}, data, 0.5, idxs=tuple(range(6)), split=None), dpi=72))
