@@ -10,14 +10,17 @@ N prepared faces (sketches at severity 0.5), the FD between two halves of the re
 features move from the fp32 ones. Model cards are always scored here with the fp32 weights.
 """
 import argparse, sys, tempfile
+from pathlib import Path
 import numpy as np
 import torch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'scripts'/'gpu'))
+from transport import ROUNDERS  # the rounding pack-hed does
 from cali_sketch.hed import hed_state_dict
 from cali_sketch.fid import make_feature_backbone, feature_stats, frechet_distance
 from cali_sketch.pipeline import CaliSketch
 from cali_sketch.data import PreparedFaces
 
-ROUNDINGS = {'fp32': lambda v: v, 'fp16': lambda v: v.half().float(), 'bf16': lambda v: v.bfloat16().float()}
+ROUNDINGS = {'fp32': lambda v: v, **ROUNDERS}
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

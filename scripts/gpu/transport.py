@@ -84,13 +84,13 @@ def _digests(sd): return {k: hashlib.sha256(v.numpy().tobytes()).hexdigest() for
 
 _ROUND = {'fp16': 'rounded to fp16 for the transfer (relative error <= 2^-11)',
           'bf16': 'rounded to bf16 for the transfer (relative error <= 2^-8; FD-HEDVGG16 moves by under 1 %, bench/hed_rounding.py)'}
+ROUNDERS = {'fp16': lambda v: v.half().float(), 'bf16': lambda v: v.bfloat16().float()}  # to nearest, ties to even; still float32
 
 def pack_hed(src, out, rounding=None):
     import torch
     sd = torch.load(src, map_location='cpu', weights_only=True)
-    if rounding not in (None, 'fp16', 'bf16'): sys.exit(f"pack-hed: --round {rounding!r}: expected fp16 or bf16")
-    if rounding == 'fp16': sd = {k: v.half().float() for k, v in sd.items()}  # stored as the fp16 bytes, restored to float32
-    if rounding == 'bf16': sd = {k: v.bfloat16().float() for k, v in sd.items()}  # stored as the top half of each float32
+    if rounding not in (None, *ROUNDERS): sys.exit(f"pack-hed: --round {rounding!r}: expected fp16 or bf16")
+    if rounding: sd = {k: ROUNDERS[rounding](v) for k, v in sd.items()}  # stored as fp16 bytes / the top half of each float32
     meta = {k: [str(v.dtype).removeprefix('torch.'), list(v.shape)] for k, v in sd.items()}
     raw = b''.join(v.contiguous().numpy().astype('<f2' if rounding == 'fp16' else '<f4').tobytes() for v in sd.values())
     if rounding == 'bf16': raw = (np.frombuffer(raw, '<u4') >> 16).astype('<u2').tobytes()  # the low halves are all zero
