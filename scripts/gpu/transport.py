@@ -42,8 +42,11 @@ def pack_data(src, out, quality=None, n=None, subsampling=0, fmt='webp', max_mib
     if m.get('status') != 'complete': sys.exit(f"pack-data: {src}/prepared.json: status {m.get('status')!r}, expected 'complete'")
     quality = quality or {'webp': 80, 'jpeg': 90}[fmt]
     m['samples'] = sorted(m['samples'], key=lambda s: s['name'])[:n or None]
-    names = [s['name'] for s in m['samples']]
-    imgs = [_encode(src, k, fmt, quality, subsampling) for k in names]
+    names, imgs, size = [s['name'] for s in m['samples']], [], 0
+    for k in names:  # faces whose photos alone overrun the budget can never fit: they are not encoded
+        imgs.append(_encode(src, k, fmt, quality, subsampling)); size += len(imgs[-1])
+        if max_mib and size > max_mib * 2**20: break
+    total, names = len(names), names[:len(imgs)]
     edges = [np.asarray(Image.open(src/'edges'/f'{k}.png').convert('RGB')) for k in names]
     def blob(k):  # the first k faces as one .npz (stored, not deflated: both parts are compressed already)
         mk = {**m, 'samples': m['samples'][:k], 'count': k, 'transport': f"photos re-encoded as {fmt.upper()} quality {quality}"
@@ -60,7 +63,7 @@ def pack_data(src, out, quality=None, n=None, subsampling=0, fmt='webp', max_mib
         k = min(k - 1, int(k * max_mib * 2**20 / len(data) * 0.995))
     if not k: sys.exit(f"pack-data: not one face of {src} fits in {max_mib} MiB")
     tmp = Path(str(out) + '.tmp'); tmp.write_bytes(data); tmp.replace(out)
-    fit = f", all that fit in {max_mib} MiB" if max_mib and k < len(names) else ''
+    fit = f", all that fit in {max_mib} MiB" if max_mib and k < total else ''
     print(f"pack-data: {k} faces from {src} -> {out} ({len(data) / 2**20:.1f} MiB{fit})")
 
 def _write(args):
