@@ -38,7 +38,7 @@ def main(run, work, out, hed=None):
         head = hed_header(hed)[0]; hed_weights = {'file': Path(hed).name, 'round': head.get('round'), 'note': head.get('note', 'lossless')}
     doc = dict(cali_sketch_gpu_report=1, variant=meta['variant'], stages=stages, eval=ev, hed_weights=hed_weights,
                real=json.loads((work/'real'/'stats.json').read_text()), device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu',
-               torch=torch.__version__, python=sys.version.split()[0], cpus=len(os.sched_getaffinity(0)))
+               torch=torch.__version__, python=sys.version.split()[0], cpus=len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())  # Linux: the cores this process may use
     with atomic_write(out/'metrics.json', 'w') as f: f.write(eval_json(doc) + '\n')  # per-face lists on one line each
     data = next(iter(ev['runs'].values()))['data']['path']
     with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({'paper': run}, data, 0.5, idxs=tuple(range(6)), split=None), dpi=72))

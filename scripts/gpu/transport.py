@@ -112,7 +112,8 @@ def hed_header(src):
 
 def unpack_hed(src, out):
     import torch
-    head, start = hed_header(src); data = Path(src).read_bytes()[start:]
+    head, start = hed_header(src)
+    with open(src, 'rb') as f: f.seek(start); data = f.read()  # the packed bytes, read once
     w = head.get('bytes_per_value', 4)
     flat = np.frombuffer(lzma.decompress(data), np.uint8).reshape(w, -1).T.copy()
     if head.get('round') == 'bf16': flat = (flat.view('<u2').ravel().astype('<u4') << 16).view('<f4')
