@@ -10,6 +10,12 @@ random synthetic tensors already on the device (the data loader is not measured)
   baseline  precision fp32, NCHW, eager, cudnn.benchmark off
   fast      bf16 autocast + channels_last (+ torch.compile of the networks with --compile) + cudnn.benchmark (CUDA)
 
+"fp32" here is PyTorch's default fp32, and on Ampere and later GPUs that default runs convolutions on TF32 tensor
+cores (torch.backends.cudnn.allow_tf32 is True; matmuls stay IEEE fp32). The header says which the baseline had.
+With --strict-fp32 each stage is also timed with TF32 off for convolutions and matmuls (IEEE fp32 throughout), a
+third row with its own ratio; the goal is still judged against the default baseline. On CPU TF32 does not exist and
+that row times the same arithmetic as the baseline.
+
 Warm-up steps (which include compilation) are excluded; CUDA timings are bracketed by torch.cuda.synchronize.
 Peak memory: torch.cuda.max_memory_allocated over the timed steps on CUDA; on CPU the process's peak RSS over the
 timed steps above its RSS before the networks were built (Linux VmHWM, reset through /proc/self/clear_refs), which
@@ -107,8 +113,29 @@ def _sync(device):
 def fast_label(device:torch.device, compile:bool) -> str:
     return 'bf16 autocast + channels_last' + (' + torch.compile' if compile else '') + (' + cudnn.benchmark' if device.type == 'cuda' else '')
 
-def measure(stage_name:str, fast:bool, a, device:torch.device, model_cfg) -> dict:
+def tf32_state() -> dict:
+    "Whether fp32 convolutions (cuDNN) and matmuls (cuBLAS) may use TF32 tensor cores right now (they only do on CUDA)."
+    return dict(conv=bool(torch.backends.cudnn.allow_tf32), matmul=bool(torch.backends.cuda.matmul.allow_tf32))
+
+@contextlib.contextmanager
+def strict_fp32():
+    "TF32 off for convolutions and matmuls inside (IEEE fp32 arithmetic); the caller's settings are restored after."
+    old = tf32_state()
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try: yield
+    finally: torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = old['conv'], old['matmul']
+
+def baseline_label(device:torch.device, strict:bool=False) -> str:
+    if device.type != 'cuda': return 'fp32 eager (NCHW' + (', TF32 off: no TF32 on CPU)' if strict else ')')
+    t = tf32_state()
+    tf = 'TF32 off' if strict else f"TF32 convs {'on' if t['conv'] else 'off'}, matmuls {'on' if t['matmul'] else 'off'}"
+    return f'fp32 eager (NCHW, {tf}, cudnn.benchmark off)'
+
+def measure(stage_name:str, fast:bool, a, device:torch.device, model_cfg, strict:bool=False) -> dict:
     "Build `stage_name` (fp32 eager, or the fast path), run warm-up steps, then time `a.steps` real training steps."
+    if strict:
+        with strict_fp32(): r = measure(stage_name, fast, a, device, model_cfg)
+        r['config'] = baseline_label(device, strict=True); return r
     from cali_sketch.scn import RunConfig, SCNStage
     from cali_sketch.isn import ISNStage
     from cali_sketch.joint import JointStage
@@ -143,7 +170,7 @@ def measure(stage_name:str, fast:bool, a, device:torch.device, model_cfg) -> dic
     return dict(images_per_s=a.steps * a.batch_size / dt, ms_per_step=1000 * dt / a.steps, peak_bytes=peak,
                 peak_gib=peak / GiB, memory=mem.label, warmup_s=warm_s, losses=losses,
                 losses_finite=all(math.isfinite(v) for v in losses.values()),
-                config='fp32 eager (NCHW' + (', cudnn.benchmark off)' if device.type == 'cuda' else ')') if not fast else fast_label(device, compile))
+                config=baseline_label(device) if not fast else fast_label(device, compile))
 
 # ---- report -------------------------------------------------------------------------------------------------------
 def _mem(b:int, cuda:bool) -> str:
@@ -159,6 +186,7 @@ def goal_verdict(res:dict, device:torch.device, a) -> dict:
     name = torch.cuda.get_device_name(device)
     d.update(device_name=name, ratio=j['speedup'], peak_gib=j['fast']['peak_gib'],
              ratio_met=j['speedup'] >= GOAL_RATIO, peak_met=j['fast']['peak_gib'] <= GOAL_MEM_GIB)
+    if 'speedup_strict' in j: d['ratio_strict'] = j['speedup_strict']
     if (a.batch_size, a.size) != (GOAL_BS, GOAL_SIZE) or a.model != 'paper':
         d['note'] = f'the goals are defined for the paper model at batch {GOAL_BS}, {GOAL_SIZE}x{GOAL_SIZE}; this run differs'
     elif 'H100' not in name: d['note'] = f'the goals are defined on an H100; this is {name}'
@@ -174,6 +202,9 @@ def table(res:dict, device:torch.device) -> str:
         rows.append(f"| {s} | {b['config']} | {b['images_per_s']:.1f} | {b['ms_per_step']:.1f} | {_mem(b['peak_bytes'], cuda)} | 1.00x | 1.00x |")
         rows.append(f"| {s} | {f['config']} | {f['images_per_s']:.1f} | {f['ms_per_step']:.1f} | {_mem(f['peak_bytes'], cuda)} | "
                     f"**{r['speedup']:.2f}x** | {'n/a' if r['mem_ratio'] is None else format(r['mem_ratio'], '.2f') + 'x'} |")
+        if st := r.get('strict'):  # informational: the goal is judged against the default baseline above
+            rows.append(f"| {s} | {st['config']} | {st['images_per_s']:.1f} | {st['ms_per_step']:.1f} | {_mem(st['peak_bytes'], cuda)} | "
+                        f"fast/this {r['speedup_strict']:.2f}x | |")
     return '\n'.join(rows)
 
 def goal_lines(g:dict) -> list[str]:
@@ -183,6 +214,7 @@ def goal_lines(g:dict) -> list[str]:
     out = [f"Goal: {want}.",
            f"This run: joint {g['ratio']:.2f}x ({ok(g['ratio_met'])}), peak {g['peak_gib']:.2f} GiB ({ok(g['peak_met'])}) on {g['device_name']}."]
     if g.get('note'): out.append(f"Note: {g['note']}.")
+    if 'ratio_strict' in g: out.append(f"For reference, against IEEE fp32 (TF32 off) the joint fast step is {g['ratio_strict']:.2f}x; the goal is judged on the default baseline.")
     return out
 
 # ---- command line -------------------------------------------------------------------------------------------------
@@ -201,6 +233,8 @@ def parse(argv=None):
                          "weight values), 'vgg19' (ImageNet weights needed) or 'hed-vgg16'")
     ap.add_argument('--vgg19-weights', metavar='PATH', help="torchvision's vgg19-dcbb9e9d.pth for --backbone vgg19")
     ap.add_argument('--compile', action='store_true', help='fast path also torch.compiles the networks (as TrainConfig.compile does)')
+    ap.add_argument('--strict-fp32', action='store_true',
+                    help='also time each stage in IEEE fp32 (TF32 off for convolutions and matmuls): a third row, for reference')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--json', metavar='OUT', help='also write the results as JSON to OUT')
     a = ap.parse_args(argv)
@@ -227,7 +261,11 @@ def main(argv=None) -> int:
     print(f"# Cali-Sketch training throughput\n\ndevice: {dev_name}; torch {torch.__version__}; model: {a.model}; {a.size}x{a.size}, batch {a.batch_size}; "
           f"{a.steps} timed steps after {a.warmup} warm-up; synthetic random batches on the device")
     print(f"perceptual/style backbone: {a.backbone}" + (" (VGG-19 architecture, random weights: the timing does not depend on weight values)" if a.backbone == 'random' else ''))
-    print(f"fast path: {fast_label(device, a.compile)}; baseline: fp32 eager, NCHW; the same stage step (D step + G step, all losses)\n", flush=True)
+    print(f"fast path: {fast_label(device, a.compile)}; baseline: {baseline_label(device)}; the same stage step (D step + G step, all losses)", flush=True)
+    if device.type == 'cuda' and tf32_state()['conv']:
+        print("note: PyTorch's default fp32 runs convolutions on TF32 tensor cores (torch.backends.cudnn.allow_tf32 = True), so the "
+              "baseline already uses tensor cores" + ("; --strict-fp32 adds an IEEE fp32 row" if not a.strict_fp32 else ''))
+    print(flush=True)
     # untimed, discarded: one step of the first stage, so that one-time library set-up (allocator pools, kernel caches,
     # cuDNN/cuBLAS handles, thread pools) is charged to neither configuration's time or memory
     try: measure(a.stages[0], False, argparse.Namespace(**{**vars(a), 'steps': 1, 'warmup': 0}), device, model_cfg)
@@ -241,15 +279,20 @@ def main(argv=None) -> int:
         print(f"{s}: fast     {f['images_per_s']:.1f} images/s (warm-up {f['warmup_s']:.1f} s)", flush=True)
         res[s] = dict(baseline=b, fast=f, speedup=f['images_per_s'] / b['images_per_s'],
                       mem_ratio=f['peak_bytes'] / b['peak_bytes'] if b['peak_bytes'] else None)
+        if a.strict_fp32:
+            st = measure(s, False, a, device, model_cfg, strict=True)
+            print(f"{s}: IEEE fp32 {st['images_per_s']:.1f} images/s", flush=True)
+            res[s].update(strict=st, speedup_strict=f['images_per_s'] / st['images_per_s'])
     g = goal_verdict(res, device, a)
     print('\n' + table(res, device) + '\n')
     print(f"peak memory: {next(iter(res.values()))['baseline']['memory']}")
     for line in goal_lines(g): print(line)
-    bad = [f"{s}/{k}" for s, r in res.items() for k in ('baseline', 'fast') if not r[k]['losses_finite']]
+    bad = [f"{s}/{k}" for s, r in res.items() for k in ('baseline', 'fast', 'strict') if k in r and not r[k]['losses_finite']]
     if bad: print(f"warning: non-finite losses in {bad}", file=sys.stderr)
     if a.json:
         out = dict(device=str(device), device_name=dev_name, torch=torch.__version__, model=a.model, size=a.size, batch_size=a.batch_size,
                    steps=a.steps, warmup=a.warmup, backbone=a.backbone, compile=a.compile, fast_path=fast_label(device, a.compile),
+                   baseline=baseline_label(device), baseline_tf32=tf32_state() if device.type == 'cuda' else None,
                    backbone_note='timing does not depend on weight values' if a.backbone == 'random' else '',
                    stages=res, goal=g)
         with atomic_write(a.json, 'w') as fh: json.dump(out, fh, indent=1, default=float)

@@ -67,3 +67,33 @@ def test_bad_arguments_are_clear(tmp_path):
     if not torch.cuda.is_available():
         r = _run('--device', 'cuda', tmp=tmp_path, timeout=60)
         assert r.returncode == 2 and 'CUDA is not available' in r.stderr
+
+def test_strict_fp32_row(tmp_path):
+    "--strict-fp32: a third row per stage timed in IEEE fp32, its own ratio, recorded in the JSON; the goal's baseline is unchanged."
+    out = tmp_path/'bench.json'
+    r = _run(*TINY, '--stages', 'joint', '--strict-fp32', '--json', out, tmp=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = [l for l in r.stdout.splitlines() if l.startswith('| joint |')]
+    assert len(rows) == 3 and 'TF32 off' in rows[2] and re.search(r'fast/this \d+\.\d\dx', rows[2]), r.stdout
+    st = json.loads(out.read_text())['stages']['joint']
+    assert st['strict']['losses_finite'] and st['strict']['images_per_s'] > 0
+    assert math.isclose(st['speedup_strict'], st['fast']['images_per_s'] / st['strict']['images_per_s'])
+    assert math.isclose(st['speedup'], st['fast']['images_per_s'] / st['baseline']['images_per_s'])
+
+def test_tf32_switch_is_restored_and_labelled():
+    "The baseline's label says what PyTorch's fp32 does on a GPU (TF32 convolutions by default), and the strict switch is undone."
+    import importlib.util, torch
+    spec = importlib.util.spec_from_file_location('train_throughput', BENCH); tt = importlib.util.module_from_spec(spec); spec.loader.exec_module(tt)
+    before = tt.tf32_state()
+    try:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = True, False  # PyTorch's defaults
+        assert 'TF32 convs on, matmuls off' in tt.baseline_label(torch.device('cuda'))
+        try:
+            with tt.strict_fp32():
+                assert tt.tf32_state() == dict(conv=False, matmul=False)
+                assert 'TF32 convs off, matmuls off' in tt.baseline_label(torch.device('cuda'))
+                raise KeyboardInterrupt
+        except KeyboardInterrupt: pass
+        assert tt.tf32_state() == dict(conv=True, matmul=False)
+        assert 'TF32' not in tt.baseline_label(torch.device('cpu'))
+    finally: torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before['conv'], before['matmul']
