@@ -10,7 +10,25 @@ from cali_sketch.demodata import demo_data
 from cali_sketch.hed import hed_state_dict, HEDWeightsNotFound
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSPORT = ROOT/'scripts'/'gpu'/'transport.py'
+GPU = ROOT/'scripts'/'gpu'
+TRANSPORT = GPU/'transport.py'
+
+def device_env(*wheel_lists:str) -> dict:
+    "Environment variables that make Python here see only what the GPU image has plus the named carried wheel lists."
+    return {'PYTHONPATH': str(GPU/'device_sim'),
+            'CALI_DEVICE_SIM': os.pathsep.join(str(GPU/f) for f in ('device_image.txt', *(f'wheels-{w}.txt' for w in wheel_lists))),
+            'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+def test_device_simulation_hides_what_the_image_lacks(tmp_path):
+    "The simulation is real: with the paper wheels only, ipywidgets and nbdev are refused; the bench wheels bring ipywidgets back."
+    run = lambda code, *w: subprocess.run([sys.executable, '-c', code], env={**os.environ, **device_env(*w)}, capture_output=True, text=True, cwd=tmp_path)
+    for mod in ('ipywidgets', 'nbdev', 'IPython'):
+        r = run(f'import {mod}', 'paper')
+        assert r.returncode == 1 and f"No module named '{mod}' (device simulation" in r.stderr, r.stderr
+    assert run('import fastcore, torch, numpy, PIL, cali_sketch.pipeline', 'paper').returncode == 0
+    r = run('import ipywidgets, cali_sketch.viewer', 'paper', 'bench'); assert r.returncode == 0, r.stderr
+    env = {k: v for k, v in {**os.environ, **device_env()}.items() if k != 'CALI_DEVICE_SIM'}  # on PYTHONPATH but not switched on
+    assert subprocess.run([sys.executable, '-c', 'import ipywidgets'], env=env, cwd=tmp_path).returncode == 0
 
 def test_paper_phase_dry_run(tmp_path):
     try: hed = hed_state_dict()
@@ -28,8 +46,8 @@ def test_paper_phase_dry_run(tmp_path):
     py(TRANSPORT, 'pack-hed', tmp_path/'hed.pth', d/'gpu'/'hed.xz', '--round', 'bf16')
     for f in (tr, va, tmp_path/'hed.pth'): shutil.rmtree(f) if f.is_dir() else f.unlink()  # the device gets only what is carried
     out, home = tmp_path/'out', tmp_path/'home'
-    env = {**os.environ, 'OUT': str(out), 'GPU_DATA': str(d), 'GPU_RUNS': str(tmp_path/'runs'), 'HOME': str(home),
-           'TORCH_HOME': str(tmp_path/'torch-home'), 'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    env = {**os.environ, **device_env('paper'), 'OUT': str(out), 'GPU_DATA': str(d), 'GPU_RUNS': str(tmp_path/'runs'), 'HOME': str(home),
+           'TORCH_HOME': str(tmp_path/'torch-home'),
            'MINUTES': '0.05', 'MODEL': 'small', 'BS': '4', 'DEVICE': 'cpu', 'WORKERS': '0', 'N_EVAL': '8', 'OMP_NUM_THREADS': '2'}
     r = subprocess.run(['bash', str(ROOT/'scripts'/'gpu'/'session.sh'), 'paper'], env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
@@ -58,3 +76,19 @@ def test_paper_phase_dry_run(tmp_path):
     assert e['dtype'] == 'int8' and [f['stage'] for f in e['training']] == ['scn', 'isn', 'joint'], e['training']
     assert all(f['steps'] >= 1 for f in e['training']) and e['diff']['P']['max'] < 0.1, e
     assert 'int8, one scale per channel' in (tmp_path/'weights'/'paper-test.md').read_text()
+
+def test_bench_phase_dry_run(tmp_path):
+    "`session.sh bench`, the short second call, on the CPU with tiny settings and the image's packages plus the two carried wheel lists."
+    out = tmp_path/'out'
+    env = {**os.environ, **device_env('paper', 'bench'), 'OUT': str(out), 'HOME': str(tmp_path/'home'), 'TORCH_HOME': str(tmp_path/'torch-home'),
+           'DEVICE': 'cpu', 'LAT_SIZES': '64', 'LAT_REPEATS': '2', 'OMP_NUM_THREADS': '2',
+           'BENCH_ARGS': '--device cpu --size 32 --batch-size 2 --steps 1 --warmup 0 --model small --stages joint --strict-fp32'}
+    r = subprocess.run(['bash', str(GPU/'session.sh'), 'bench'], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    d = json.loads((out/'bench256.json').read_text())
+    assert d['device'] == 'cpu' and list(d['stages']) == ['joint'] and 'strict' in d['stages']['joint']
+    lat = (out/'latency.txt').read_text()
+    assert [l.split()[:3] for l in lat.splitlines() if l.startswith('cpu ')] == [['cpu', 'paper', '64'], ['cpu', 'small', '64']], lat
+    env['BENCH_ARGS'] += ' --size 34'  # a failing benchmark fails the phase, after the other one has run
+    r = subprocess.run(['bash', str(GPU/'session.sh'), 'bench'], env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1 and 'multiple of 4' in r.stdout and 'cpu    small' in (out/'latency.txt').read_text(), r.stdout[-2000:]

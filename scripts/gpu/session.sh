@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU work, one phase per device call. Usage: bash scripts/gpu/session.sh PHASE [STEPS] [extra reproduce flags...]
-#   pack   (here, on the CPU)             what `paper` carries: data/gpu/{train128,val128}.npz, data/gpu/hed.xz, .whl/;
+#   pack   (here, on the CPU)             what `paper` carries: data/gpu/{train128,val128}.npz, data/gpu/hed.xz, .whl/ (and
+#                                         .whlb/, the widget wheels only `bench` carries);
 #                                         HED rounded to bf16, N_EVAL val faces, then as many train faces as fit in what is
 #                                         left of the 64 MiB the device takes with the checkout (N_TRAIN: at most that many).
 #                                         Needs data/celeba_{train,val}128: cali-sketch prepare ../shared/data/celeba/train
@@ -10,12 +11,15 @@
 #                                         evaluated on 200 val faces at three severities and on the real freehand sketches;
 #                                         brings back 8 files (scripts/gpu/report.py). tests/test_gpu_phase.py runs this
 #                                         same phase on the CPU with tiny settings, so the call cannot fail on a typo.
-# What earlier sessions ran (issues 4, 5 and 6), in this order:
-#   bench  (carry .whl data/gpu/hed.xz)   HED weights into the cache; training-throughput benchmark; widget latency
+#   bench  (carry .whl .whlb)             the second, short call of issue 13, if 5 device minutes are left after `paper`:
+#                                         joint-stage throughput benchmark (with an IEEE fp32 row) and widget latency. Earlier
+#                                         sessions ran it first, then these two (issues 4, 5 and 6):
 #   train  (carry .whl data/gpu/*128.npz) prepared CelebA 128 unpacked; every variant trained, 4 processes sharing the GPU
 #   eval   (carry .whl)                   runs cut short are finished (resumed), all variants evaluated; notebooks' GPU cells
+# tests/test_gpu_phase.py dry-runs `paper` and `bench` on the CPU with what the image lacks hidden (scripts/gpu/device_sim),
+# so a typo or a missing import fails here, not in the device call.
 # Results go to $OUT. Settings by environment: MINUTES, MODEL, BS, DEVICE, PRECISION, WORKERS, N_EVAL, GPU_DATA (data
-# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces). paper's
+# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces), BENCH_ARGS, LAT_SIZES, LAT_REPEATS (bench). paper's
 # WORKERS defaults to -1, auto: min(8, cores - 1) loader processes with CUDA, as its one training process has the 16
 # cores to itself (a human-like sketch takes 4-9 ms of one core, so 3 workers could starve a paper-size step at 128 px).
 set -uo pipefail
@@ -24,9 +28,11 @@ phase=${1:?phase: pack, paper, bench, train or eval}; steps=${2:-4000}; shift $(
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); el() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
-if [ "$phase" != pack ] && ! python3 -c "import fastcore, fastprogress, safetensors" 2>/dev/null; then  # the GPU image lacks them: carried wheels
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $(ls .whl/*/*.whl) || exit 1
-  export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
+need="import fastcore"; [ "$phase" = bench ] && need="$need, ipywidgets"  # what the image lacks (scripts/gpu/device_image.txt)
+if [ "$phase" != pack ] && ! python3 -c "$need" 2>/dev/null; then  # not there: install the carried wheels (scripts/gpu/wheels-*.txt)
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $(ls .whl/*/*.whl .whlb/*/*.whl 2>/dev/null) || exit 1
+  export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH} PATH=/tmp/site/bin:$PATH
+  python3 -c "$need" || { echo "the carried wheels lack what phase $phase imports: carry .whl$( [ "$phase" = bench ] && echo ' and .whlb'), made by session.sh pack"; exit 1; }
 else export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}; fi
 HED=$HOME/.cache/cali_sketch/hed_bsds500.pth
 D=${GPU_DATA:-data}
@@ -37,8 +43,12 @@ case $phase in
 pack)
   for s in train val; do [ -f "$D/celeba_${s}128/prepared.json" ] || {
     echo "no $D/celeba_${s}128: first cali-sketch prepare ../shared/data/celeba/$s $D/celeba_${s}128 (real HED; minutes)"; exit 1; }; done
-  rm -rf .whl/py; mkdir -p "$D/gpu" .whl/py  # one version of each wheel
-  python3 -m pip download -q --no-deps -d .whl/py fastcore fastprogress safetensors || exit 1
+  rm -rf .whl/py .whlb/py; mkdir -p "$D/gpu" .whl/py .whlb/py  # one version of each wheel
+  for w in paper:.whl bench:.whlb; do  # the versions the tests ran with here, as wheels for the image's Python 3.12
+    pins=$(python3 -c "import sys, importlib.metadata as m; print(' '.join(f'{n}=={m.version(n)}' for n in (l.split('#')[0].strip() for l in open(sys.argv[1])) if n))" \
+           "scripts/gpu/wheels-${w%%:*}.txt") || exit 1
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -d "${w#*:}/py" $pins || exit 1
+  done
   python3 -c "from cali_sketch.hed import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
   python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --round bf16 || exit 1
   python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} --quality 90 || exit 1
@@ -77,10 +87,11 @@ bench)
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
   python3 -c "import torch, sys; print('torch', torch.__version__, 'python', sys.version.split()[0])" | tee -a "$OUT/gpu.txt"
   el "throughput benchmark"
-  python3 bench/train_throughput.py ${BENCH_ARGS:---compile --steps 10 --warmup 3} --json "$OUT/bench256.json" 2>&1 | tee "$OUT/bench256.txt"
+  rc=0  # each benchmark runs even if the other failed; the phase fails if either did
+  python3 bench/train_throughput.py ${BENCH_ARGS:---compile --strict-fp32 --steps 10 --warmup 3 --stages joint} --json "$OUT/bench256.json" 2>&1 | tee "$OUT/bench256.txt" || rc=1
   el "widget latency"
-  python3 bench/widget_latency.py --device ${DEVICE:-cuda} --sizes ${LAT_SIZES:-128 256} --repeats 20 2>&1 | tee "$OUT/latency.txt"
-  el done ;;
+  python3 bench/widget_latency.py --device ${DEVICE:-cuda} --sizes ${LAT_SIZES:-128 256} --repeats ${LAT_REPEATS:-20} 2>&1 | tee "$OUT/latency.txt" || rc=1
+  el done; exit $rc ;;
 train)
   [ -f "$HED" ] || { echo "no HED weights at $HED: run the bench phase first (this machine was given back in between)"; exit 3; }
   for s in train val; do
