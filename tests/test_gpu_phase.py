@@ -77,18 +77,33 @@ def test_paper_phase_dry_run(tmp_path):
     assert all(f['steps'] >= 1 for f in e['training']) and e['diff']['P']['max'] < 0.1, e
     assert 'int8, one scale per channel' in (tmp_path/'weights'/'paper-test.md').read_text()
 
-def test_bench_phase_dry_run(tmp_path):
-    "`session.sh bench`, the short second call, on the CPU with tiny settings and the image's packages plus the two carried wheel lists."
-    out = tmp_path/'out'
-    env = {**os.environ, **device_env('paper', 'bench'), 'OUT': str(out), 'HOME': str(tmp_path/'home'), 'TORCH_HOME': str(tmp_path/'torch-home'),
+def _bench(tmp_path, env_extra:dict, args:str=''):
+    env = {**os.environ, 'OUT': str(tmp_path/'out'), 'HOME': str(tmp_path/'home'), 'TORCH_HOME': str(tmp_path/'torch-home'),
            'DEVICE': 'cpu', 'LAT_SIZES': '64', 'LAT_REPEATS': '2', 'OMP_NUM_THREADS': '2',
-           'BENCH_ARGS': '--device cpu --size 32 --batch-size 2 --steps 1 --warmup 0 --model small --stages joint --strict-fp32'}
-    r = subprocess.run(['bash', str(GPU/'session.sh'), 'bench'], env=env, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+           'BENCH_ARGS': '--device cpu --size 32 --batch-size 2 --steps 1 --warmup 0 --model small --stages joint --strict-fp32' + args, **env_extra}
+    return subprocess.run(['bash', str(GPU/'session.sh'), 'bench'], env=env, capture_output=True, text=True, timeout=600)
+
+def _bench_outputs_ok(out:Path):
     d = json.loads((out/'bench256.json').read_text())
     assert d['device'] == 'cpu' and list(d['stages']) == ['joint'] and 'strict' in d['stages']['joint']
     lat = (out/'latency.txt').read_text()
     assert [l.split()[:3] for l in lat.splitlines() if l.startswith('cpu ')] == [['cpu', 'paper', '64'], ['cpu', 'small', '64']], lat
-    env['BENCH_ARGS'] += ' --size 34'  # a failing benchmark fails the phase, after the other one has run
-    r = subprocess.run(['bash', str(GPU/'session.sh'), 'bench'], env=env, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 1 and 'multiple of 4' in r.stdout and 'cpu    small' in (out/'latency.txt').read_text(), r.stdout[-2000:]
+
+def test_bench_phase_dry_run(tmp_path):
+    "`session.sh bench`, the short second call, on the CPU with tiny settings: the image's packages plus the two carried wheel lists."
+    r = _bench(tmp_path, device_env('paper', 'bench'))
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    _bench_outputs_ok(tmp_path/'out')
+    r = _bench(tmp_path, device_env('paper', 'bench'), ' --size 34')  # a failing benchmark fails the phase, after the other one ran
+    assert r.returncode == 1 and 'multiple of 4' in r.stdout and 'cpu    small' in (tmp_path/'out'/'latency.txt').read_text(), r.stdout[-2000:]
+
+WHEELS = [w for d in ('.whl', '.whlb') for w in sorted((ROOT/d).glob('*/*.whl'))]
+
+@pytest.mark.skipif(not WHEELS, reason="no carried wheels in .whl/ and .whlb/ (bash scripts/gpu/session.sh pack makes them)")
+def test_bench_phase_installs_the_carried_wheels(tmp_path):
+    "Where `pack` has made the wheels: the image alone, so the phase takes its device branch and installs them, as it will there."
+    site = tmp_path/'site'
+    r = _bench(tmp_path, {**device_env(), 'CALI_DEVICE_SITE': str(site), 'GPU_SITE': str(site)})
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    assert (site/'ipywidgets').is_dir() and (site/'fastcore').is_dir()
+    _bench_outputs_ok(tmp_path/'out')

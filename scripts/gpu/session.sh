@@ -19,7 +19,8 @@
 # tests/test_gpu_phase.py dry-runs `paper` and `bench` on the CPU with what the image lacks hidden (scripts/gpu/device_sim),
 # so a typo or a missing import fails here, not in the device call.
 # Results go to $OUT. Settings by environment: MINUTES, MODEL, BS, DEVICE, PRECISION, WORKERS, N_EVAL, GPU_DATA (data
-# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces), BENCH_ARGS, LAT_SIZES, LAT_REPEATS (bench). paper's
+# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces), BENCH_ARGS, LAT_SIZES, LAT_REPEATS (bench), GPU_SITE (where
+# the carried wheels are installed, default /tmp/site). paper's
 # WORKERS defaults to -1, auto: min(8, cores - 1) loader processes with CUDA, as its one training process has the 16
 # cores to itself (a human-like sketch takes 4-9 ms of one core, so 3 workers could starve a paper-size step at 128 px).
 set -uo pipefail
@@ -28,10 +29,10 @@ phase=${1:?phase: pack, paper, bench, train or eval}; steps=${2:-4000}; shift $(
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); el() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
-need="import fastcore"; [ "$phase" = bench ] && need="$need, ipywidgets"  # what the image lacks (scripts/gpu/device_image.txt)
+SITE=${GPU_SITE:-/tmp/site}; need="import fastcore"; [ "$phase" = bench ] && need="$need, ipywidgets"  # what the image lacks (scripts/gpu/device_image.txt)
 if [ "$phase" != pack ] && ! python3 -c "$need" 2>/dev/null; then  # not there: install the carried wheels (scripts/gpu/wheels-*.txt)
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site $(ls .whl/*/*.whl .whlb/*/*.whl 2>/dev/null) || exit 1
-  export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH} PATH=/tmp/site/bin:$PATH
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" $(ls .whl/*/*.whl .whlb/*/*.whl 2>/dev/null) || exit 1
+  export PYTHONPATH=$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH} PATH=$SITE/bin:$PATH
   python3 -c "$need" || { echo "the carried wheels lack what phase $phase imports: carry .whl$( [ "$phase" = bench ] && echo ' and .whlb'), made by session.sh pack"; exit 1; }
 else export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}; fi
 HED=$HOME/.cache/cali_sketch/hed_bsds500.pth
