@@ -19,8 +19,8 @@
 # tests/test_gpu_phase.py dry-runs `paper` and `bench` on the CPU with what the image lacks hidden (scripts/gpu/device_sim),
 # so a typo or a missing import fails here, not in the device call.
 # Results go to $OUT. Settings by environment: MINUTES, MODEL, BS, DEVICE, PRECISION, WORKERS, N_EVAL, GPU_DATA (data
-# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces), BENCH_ARGS, LAT_SIZES, LAT_REPEATS (bench), GPU_SITE (where
-# the carried wheels are installed, default /tmp/site). paper's
+# folder, default data), GPU_RUNS (default runs/gpu-paper), N_TRAIN (pack: at most this many train faces), BENCH_ARGS,
+# LAT_SIZES, LAT_REPEATS (bench), GPU_SITE (where the carried wheels are installed, default /tmp/site). paper's
 # WORKERS defaults to -1, auto: min(8, cores - 1) loader processes with CUDA, as its one training process has the 16
 # cores to itself (a human-like sketch takes 4-9 ms of one core, so 3 workers could starve a paper-size step at 128 px).
 set -uo pipefail
