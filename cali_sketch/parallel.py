@@ -39,9 +39,9 @@ def auto_workers(device=None, # the device being fed (default: `default_device()
     return 0 if n <= 4 else min(4, n // 4)
 
 def _worker_init(worker_id:int):
-    "One thread per loader worker; distinct global NumPy / `random` seeds."
+    "One thread per loader worker (OpenCV: none of its own); distinct global NumPy / `random` seeds."
     torch.set_num_threads(1)
-    try: import cv2; cv2.setNumThreads(1)
+    try: import cv2; cv2.setNumThreads(0)  # 0, not 1: resizing the pool the parent used deadlocks after fork (OpenCV 5.1)
     except ImportError: pass
     s = torch.initial_seed() % 2**32
     np.random.seed(s); random.seed(s)

@@ -48,7 +48,7 @@ def test_paper_phase_dry_run(tmp_path):
     out, home = tmp_path/'out', tmp_path/'home'
     env = {**os.environ, **device_env('paper'), 'OUT': str(out), 'GPU_DATA': str(d), 'GPU_RUNS': str(tmp_path/'runs'), 'HOME': str(home),
            'TORCH_HOME': str(tmp_path/'torch-home'),
-           'MINUTES': '0.05', 'MODEL': 'small', 'BS': '4', 'DEVICE': 'cpu', 'WORKERS': '0', 'N_EVAL': '8', 'OMP_NUM_THREADS': '2'}
+           'MINUTES': '0.05', 'MODEL': 'small', 'BS': '4', 'DEVICE': 'cpu', 'WORKERS': '2', 'N_EVAL': '8', 'OMP_NUM_THREADS': '2'}
     r = subprocess.run(['bash', str(ROOT/'scripts'/'gpu'/'session.sh'), 'paper'], env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     sd = torch.load(home/'.cache'/'cali_sketch'/'hed_bsds500.pth', weights_only=True)  # unpacked from the carry: hed rounded to bf16
