@@ -11,7 +11,7 @@ import ipywidgets as W
 from PIL import Image, ImageDraw
 from .core import show_grid
 from .pipeline import CaliSketch, read_sketch, to_square
-from .widgets import png_bytes, image_widget, blank_png, _titled
+from .widgets import show_picture, image_widget, _titled
 from .viewer import _rp_titles
 
 # %% auto #0
@@ -123,7 +123,7 @@ class SketchPad(W.VBox):
     def _no_result(self, msg:str, colour:str):
         "No R and P for this drawing: blank pictures and the reason (never the pictures of an earlier drawing)."
         self.R = self.P = None
-        for k in ('R', 'P'): self.pics[k].value = blank_png()
+        for k in ('R', 'P'): show_picture(self.pics[k], None)
         self.error = msg; self.status.value = f"<span style='color:{colour}'>{msg}</span>"
 
     def update(self):
@@ -138,7 +138,7 @@ class SketchPad(W.VBox):
                              level=self.level.value if self.pipe.levelled else None)
         except Exception as e: self._no_result(str(e), '#b00'); return
         self.R, self.P, self.error = res.R, res.P, None
-        self.pics['R'].value, self.pics['P'].value = png_bytes(res.R), png_bytes(res.P)
+        for k in ('R', 'P'): show_picture(self.pics[k], getattr(res, k))  # only changed pictures are encoded
         self.status.value = f"{len(self.strokes)} strokes; {1000 * (time.perf_counter() - t):.0f} ms"
 
     def figure(self):

@@ -9,7 +9,7 @@ import torch
 import ipywidgets as W
 from .core import show_grid
 from .pipeline import CaliSketch
-from .widgets import CorruptionExplorer, png_bytes, image_widget, blank_png, _titled
+from .widgets import CorruptionExplorer, show_picture, image_widget, _titled
 
 # %% auto #0
 __all__ = ['ScnIsnViewer', 'scn_isn_viewer']
@@ -66,10 +66,10 @@ class ScnIsnViewer(CorruptionExplorer):
                              level=self.level.value if self.pipe.levelled else None)
         except Exception as e:
             self.R = self.P = None
-            for k in ('R', 'P'): self.pics[k].value = blank_png()
+            for k in ('R', 'P'): show_picture(self.pics[k], None)
             self._say(getattr(e, 'reason', None) or str(e), error=True); self._tell(); return
         self.R, self.P = res.R, res.P
-        self.pics['R'].value, self.pics['P'].value = png_bytes(res.R), png_bytes(res.P)
+        for k in ('R', 'P'): show_picture(self.pics[k], getattr(res, k))  # flipping "calibrate" leaves R as it was: not re-encoded
         ran = [k.upper() for k in ('g1', 'g2') if self.pipe.calls[k] > calls0[k]] or ['nothing']
         self.last_latency = time.perf_counter() - t0
         self._say(f"ran {' + '.join(ran)}; {1000 * self.last_latency:.0f} ms from control change to pictures")

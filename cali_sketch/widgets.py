@@ -19,13 +19,14 @@ from .pen import draw_strokes
 from .humanlike import HumanConfig, human_sketch, _UNIT as _HUMAN_UNIT
 
 # %% auto #0
-__all__ = ['png_bytes', 'image_widget', 'blank_png', 'FaceLibrary', 'toy_faces', 'CorruptionExplorer', 'corruption_explorer']
+__all__ = ['png_bytes', 'image_widget', 'blank_png', 'show_picture', 'FaceLibrary', 'toy_faces', 'CorruptionExplorer',
+           'corruption_explorer']
 
 # %% ../nbs/32_widgets.ipynb #2b4a2bb0
-def png_bytes(x, # (1,H,W) sketch (1 = stroke) / (3,H,W) photo tensor, HxW[x3] array, or PIL image
-              sketch:bool|None=None, # draw as a sketch (black on white); None: one channel means sketch
-             ) -> bytes:
-    "PNG bytes of an image for an `ipywidgets.Image`; sketches black on white."
+def _pil(x, # (1,H,W) sketch (1 = stroke) / (3,H,W) photo tensor, HxW[x3] array, or PIL image
+         sketch:bool|None=None, # draw as a sketch (black on white); None: one channel means sketch
+        ) -> Image.Image:
+    "`x` as a PIL image for display; sketches black on white."
     if isinstance(x, torch.Tensor):
         x = x.detach().float().cpu()
         if sketch is None: sketch = x.ndim == 2 or x.shape[0] == 1
@@ -36,13 +37,40 @@ def png_bytes(x, # (1,H,W) sketch (1 = stroke) / (3,H,W) photo tensor, HxW[x3] a
         if sketch is None: sketch = a.ndim == 2
         if a.dtype != np.uint8: a = (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
         x = Image.fromarray(255 - a if sketch else a)
-    buf = io.BytesIO(); x.save(buf, format='png', compress_level=1); return buf.getvalue()
+    return x
+
+def png_bytes(x, # anything `_pil` takes
+              sketch:bool|None=None, # draw as a sketch (black on white); None: one channel means sketch
+             ) -> bytes:
+    "PNG bytes of an image for an `ipywidgets.Image`; sketches black on white."
+    buf = io.BytesIO(); _pil(x, sketch).save(buf, format='png', compress_level=1); return buf.getvalue()
 
 def image_widget(width:int=192) -> W.Image:
     "An empty `ipywidgets.Image` shown `width` px wide."
     return W.Image(format='png', width=width, layout=W.Layout(border='1px solid #ddd'))
 
 def blank_png(size:int=8) -> bytes: return png_bytes(np.full((size, size, 3), 240, np.uint8))
+
+# %% ../nbs/32_widgets.ipynb #75bc0ae1
+def show_picture(w:W.Image, # the widget
+                 x, # anything `png_bytes` takes; None: a blank square (no picture)
+                 sketch:bool|None=None, # as `png_bytes`
+                 quality:int|None=100, # JPEG quality for colour pictures (None: PNG); sketches are always PNG
+                ) -> bool:
+    "Show `x` in `w` (colour as JPEG, sketches as PNG), encoding it only if `w` does not already show exactly that; True if it encoded."
+    if x is None:
+        with w.hold_sync(): w.format, w.value = 'png', blank_png()
+        w._shown = None; return True
+    a = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    last = getattr(w, '_shown', None)  # (sketch, quality, pixels, bytes) of the last picture this put there
+    if (last is not None and last[:2] == (sketch, quality) and last[3] == w.value and last[2].shape == a.shape
+            and last[2].dtype == a.dtype and np.array_equal(last[2], a)): return False
+    im = _pil(x, sketch)
+    fmt, kw = ('jpeg', dict(quality=quality, subsampling=0)) if quality and im.mode == 'RGB' else ('png', dict(compress_level=1))
+    buf = io.BytesIO(); im.save(buf, format=fmt, **kw)
+    with w.hold_sync(): w.format, w.value = fmt, buf.getvalue()  # one message to the browser
+    w._shown = (sketch, quality, a.copy(), w.value)
+    return True
 
 # %% ../nbs/32_widgets.ipynb #c14b05f9
 class FaceLibrary:
@@ -145,7 +173,7 @@ class CorruptionExplorer(W.VBox):
                                 style={'description_width': '110px'}, layout=W.Layout(width='340px'))
         self.status = W.HTML()
         self.pics = {k: image_widget(img_width) for k in ('photo', 'E_gt', 'S')}
-        self.listeners, self.S, self.photo, self.E_gt, self.error = [], None, None, None, None
+        self.listeners, self.S, self.photo, self.E_gt, self.error, self._made = [], None, None, None, None, None
         for w in (self.face, self.seed, *self.sliders.values()): w.observe(self._changed, 'value')
         self.upload.observe(self._uploaded, 'value')
         super().__init__([W.HBox([self.face, self.upload]), self._picture_row(), self.status, self._controls()])
@@ -191,19 +219,23 @@ class CorruptionExplorer(W.VBox):
         self.status.value = f"<span style='color:{'#b00' if error else '#555'}'>{msg}</span>"
 
     def _sketch(self) -> bool:
-        "Recompute S and E_gt from the current face and sliders and show them; False, the reason in the status line, if that fails."
+        "Make S (and E_gt) from the current face and sliders, only where they changed, and show them; False, the reason in the status line, if that fails."
         t = time.perf_counter()
         try:
             photo, gc, ld = self.lib[self.face.value]
+            cfg, seed, same_face = self.cfg, self.seed.value, photo is self.photo
+            if same_face and self._made == (cfg, seed):  # only a network control moved (the viewer's): S stands
+                self._say(f"S: {int((self.S > 0.25).sum())} stroke px, unchanged"); return True
             if self.style == 'human':
                 sel = self._strokes.get(self.face.value)
                 if sel is None: sel = self._strokes[self.face.value] = select_strokes(face_strokes(gc, ld))
-                self.S, E_gt = human_sketch(sel, self.cfg, rng=self.seed.value, size=len(photo)), draw_strokes(sel, len(photo), self.cfg.width)
-            else: self.S, E_gt = corrupt_sketch(gc, ld, self.cfg, rng=self.seed.value), gc | ld
+                S = human_sketch(sel, cfg, rng=seed, size=len(photo))
+                E_gt = self.E_gt if same_face and self._made[0].width == cfg.width else draw_strokes(sel, len(photo), cfg.width)
+            else: S, E_gt = corrupt_sketch(gc, ld, cfg, rng=seed), gc | ld
         except Exception as e:
             self._say(f"{type(e).__name__}: {e}", error=True); return False
-        self.photo, self.E_gt = photo, E_gt
-        for k, v in (('photo', photo), ('E_gt', self.E_gt), ('S', self.S)): self.pics[k].value = png_bytes(v)
+        self.S, self.photo, self.E_gt, self._made = S, photo, E_gt, (cfg, seed)
+        for k, v in (('photo', photo), ('E_gt', self.E_gt), ('S', self.S)): show_picture(self.pics[k], v)  # unchanged ones are not encoded again
         self._say(f"S: {int((self.S > 0.25).sum())} stroke px, {1000 * (time.perf_counter() - t):.0f} ms")
         return True
 

@@ -229,6 +229,8 @@ def _exercise(page, url, tmp):
     after = _srcs(page, viewer_imgs)
     assert after[0] == before[0] and after[1] == before[1]  # photo and E_gt do not depend on the slider
     assert after[2] != before[2] and after[3] != before[3] and after[4] != before[4]  # S, R, P do
+    # and every picture decodes in the browser: colour ones come as JPEG (widgets.show_picture), sketches as PNG
+    page.wait_for_function(f"() => [...document.querySelectorAll('{viewer_imgs}')].every(e => e.complete && e.naturalWidth > 0)", timeout=10_000)
 
     # draw a stroke on the sketch pad with the mouse
     pad_before = _srcs(page, pad_imgs)
