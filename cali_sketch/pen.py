@@ -25,7 +25,7 @@ def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `
     n = size * ss; w0 = width * size / 256 * ss
     centre = np.full((n, n), 255, np.uint8)
     var = widths is not None or pressure is not None
-    if var: wp = np.zeros((n, n, 2), np.float32)  # width factor and pressure of each centre-line pixel
+    if var: wp, wmax = np.zeros((n, n, 2), np.float32), 0.  # width factor and pressure of each centre-line pixel; widest factor
     for k, p in enumerate(polys):
         if len(p) == 0: continue
         q = np.rint((np.asarray(p, np.float32) * scale + 0.5) * ss - 0.5).astype(np.int32)
@@ -34,19 +34,36 @@ def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `
         if not var: continue
         wf = np.ones(len(q)) if widths is None else np.asarray(widths[k], np.float32)
         pr = np.ones(len(q)) if pressure is None else np.asarray(pressure[k], np.float32)
+        wmax = max(wmax, float(wf.max()))
         for j in range(0, len(q) - 1, 3):  # pieces of 3 segments, each with its own width and ink
             cv2.polylines(wp, [q[j:j + 4]], False, (float(wf[j]), float(pr[j])), 1, cv2.LINE_8)
     if not var:
         d = cv2.distanceTransform(centre, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
         ink = np.clip(w0 / 2 + 0.5 - d, 0, 1)
-    else:  # every pixel takes the width and pressure of its nearest centre-line pixel
+    else:  # every pixel within reach of a line takes the width and pressure of its nearest centre-line pixel
         d, lab = cv2.distanceTransformWithLabels(centre, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL)
         z = np.flatnonzero(centre.reshape(-1) == 0)
         if len(z) == 0: return np.zeros((size, size), np.float32)
-        near = z[np.maximum(lab.reshape(-1), 1) - 1]
-        v = wp.reshape(-1, 2)[near]
-        ink = (np.clip(w0 * v[:, 0].reshape(n, n) / 2 + 0.5 - d, 0, 1) * v[:, 1].reshape(n, n))
+        m = d < w0 * wmax / 2 + 1.5  # farther, even the widest pen leaves no ink (its value would clip to 0): skip those pixels
+        v = wp.reshape(-1, 2)[z[np.maximum(lab[m], 1) - 1]]
+        ink = np.zeros((n, n), np.float32)
+        ink[m] = np.clip(w0 * v[:, 0] / 2 + 0.5 - d[m], 0, 1) * v[:, 1]
     ink = ink.astype(np.float32)
+    return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA) if ss > 1 else ink
+
+# %% ../nbs/04a_pen.ipynb #0cf48096
+def _draw_varying_full(polys, size:int, width:float, widths, pressure, scale:float=1., ss:int=2) -> np.ndarray:
+    "The reference for `draw_strokes` with a varying pen: every pixel of the canvas computed, the far ones too (tests, `bench/pen_speed.py`)."
+    n, w0 = size * ss, width * size / 256 * ss
+    centre, wp = np.full((n, n), 255, np.uint8), np.zeros((n, n, 2), np.float32)
+    for k, p in enumerate(polys):
+        q = np.rint((np.asarray(p, np.float32) * scale + 0.5) * ss - 0.5).astype(np.int32)
+        if len(q) == 1: q = np.repeat(q, 2, 0)
+        cv2.polylines(centre, [q], False, 0, 1, cv2.LINE_8)
+        for j in range(0, len(q) - 1, 3): cv2.polylines(wp, [q[j:j + 4]], False, (float(widths[k][j]), float(pressure[k][j])), 1, cv2.LINE_8)
+    d, lab = cv2.distanceTransformWithLabels(centre, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL)
+    v = wp.reshape(-1, 2)[np.flatnonzero(centre.reshape(-1) == 0)[np.maximum(lab.reshape(-1), 1) - 1]]
+    ink = (np.clip(w0 * v[:, 0].reshape(n, n) / 2 + 0.5 - d, 0, 1) * v[:, 1].reshape(n, n)).astype(np.float32)
     return cv2.resize(ink, (size, size), interpolation=cv2.INTER_AREA) if ss > 1 else ink
 
 # %% ../nbs/04a_pen.ipynb #da0eff35
