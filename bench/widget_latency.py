@@ -12,8 +12,7 @@ For the paper networks (ModelConfig()) and the small demo ones (ModelConfig.smal
   - 'level'      : the level slider of a level-conditioned G1 (chapter 45) moves -> G1 + G2 rerun on the same S;
   - 'plain fwd'  : the reference, G1+G2 forward with spectral-norm parametrizations in place, under no_grad;
   - 'pipe NCHW' / 'pipe NHWC': the pipeline's own networks (spectral norm folded, inference_mode) on the same S, in
-                   each memory format; `CaliSketch` uses NHWC on CUDA by default. 'new S' minus the pipeline's
-                   forward in its default format is the work outside the networks (sketch synthesis, image encoding);
+                   each memory format; `CaliSketch` uses NHWC on CUDA by default;
   - 'outside'    : an update's own work, outside the networks, for 'new S' / 'G2 only': its time minus the time spent
                    in G1's and G2's forward passes in that same update (timed around them, synchronised on CUDA, in
                    extra updates after the ones above). The goal of < 20 ms at 256 on a GPU leaves little room for it.
