@@ -1,5 +1,5 @@
 "Long runs survive what people and clusters do to them: Ctrl-C, SIGTERM (also under torchrun), a truncated checkpoint; files readable by others; logs that read well in a file."
-import csv, os, signal, socket, subprocess, sys, textwrap, time
+import csv, os, shutil, signal, socket, subprocess, sys, textwrap, time
 from pathlib import Path
 import pytest, torch
 
@@ -103,8 +103,15 @@ WORKER = textwrap.dedent('''
 ''')
 
 def _torchrun_done(tmp, out, steps, resume):
-    "Run torchrun to the end; one retry when gloo aborts at process exit ('terminate called without an active exception')."
+    """Run torchrun to the end; one retry when gloo aborts at process exit ('terminate called without an active exception').
+    The retry starts where the first try did: `out` as it was before it (none for a new run, the checkpoint for a resume);
+    a first try that got through training has left a run there, which a new run rightly refuses to overwrite."""
+    start = tmp/f'{out.name}-before'
+    if out.exists(): shutil.copytree(out, start)
     for attempt in (1, 2):
+        if attempt == 2:
+            shutil.rmtree(out, ignore_errors=True)
+            if start.exists(): shutil.copytree(start, out)
         p = _torchrun(tmp, out, steps, resume); o, e = p.communicate(timeout=300)
         if p.returncode == 0 or 'terminate called without an active exception' not in e: return p.returncode, e
     return p.returncode, e
