@@ -4,7 +4,7 @@
 
 # %% ../nbs/34_ablation.ipynb #aa6af647
 from __future__ import annotations
-import io, math
+import math
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,7 +12,7 @@ import ipywidgets as W
 from PIL import Image
 from .core import show_grid
 from .pipeline import CaliSketch, read_sketch
-from .widgets import png_bytes, image_widget, _titled
+from .widgets import image_widget, show_picture, _titled
 
 # %% auto #0
 __all__ = ['AblationViewer', 'ablation_viewer']
@@ -64,8 +64,9 @@ class AblationViewer(W.VBox):
         self.images = {n: {k: image_widget(img_width) for k in ('R', 'P')} for n in self.pipes}
         self.columns = {n: W.VBox([self.captions[n], *self.images[n].values()]) for n in self.pipes}
         self.grid = W.HBox([_titled('sketch S', self.sketch_pic), self.photo_col, *self.columns.values()])
-        self.pics, self.scores = {}, {}
-        for w in (self.index, self.show): w.observe(lambda c: self.update(), 'value')
+        self.results, self.scores = {}, {}
+        self.index.observe(lambda c: self.update(), 'value')
+        self.show.observe(lambda c: self._show_kinds(), 'value')  # a change of view runs no model
         super().__init__([W.HBox([self.index, self.show]), self.grid, self.status, self.table])
         self.update()
 
@@ -73,41 +74,46 @@ class AblationViewer(W.VBox):
         "Run every model on the chosen input and refresh pictures, scores and table."
         i = self.index.value; item = self.inputs[i]
         msgs = [f"<b>{n}</b>: <span style='color:#b00'>{e}</span>" for n, e in self.errors.items()]
-        self.pics, self.scores = {}, {}
+        self.results, self.scores = {}, {}
         try: S = read_sketch(item['sketch'])
         except Exception as e:
             self.grid.layout.display = 'none'; self.status.value = f"<span style='color:#b00'>input {i}: {e}</span>"; return
         self.grid.layout.display = None
-        self.sketch_pic.value = png_bytes(S)
+        show_picture(self.sketch_pic, S)
         target = item.get('photo')
         if target is not None:
             try: target = _as_photo(target, f"input {i}: photo")
             except ValueError as e: msgs.append(f"<span style='color:#b00'>{e}</span>"); target = None
         self.photo_col.layout.display = None if target is not None else 'none'
-        if target is not None: self.photo_pic.value = png_bytes(target)
-        kinds = {'R and P': 'RP', 'P only': 'P', 'R only': 'R'}[self.show.value]
+        if target is not None: show_picture(self.photo_pic, target)
         for n, p in self.pipes.items():
             try: res = p(S, invert=False, centre=target is None)  # scored against a photo: keep the photo's frame
             except Exception as e:
                 msgs.append(f"<b>{n}</b>: <span style='color:#b00'>{e}</span>"); self.columns[n].layout.display = 'none'; continue
-            self.pics[n] = {'R': png_bytes(res.R), 'P': png_bytes(res.P)}
+            self.results[n] = res
             if target is not None and target.shape == res.P.shape:
                 self.scores[n] = {'L1': float((res.P - target).abs().mean()), 'PSNR': _psnr(res.P, target)}
             sc = ', '.join(f"{k} {v:.3g}" for k, v in self.scores.get(n, {}).items())
             if target is not None and n not in self.scores:
                 sc = f"no score: the photo is {'x'.join(map(str, target.shape[1:]))}, P {'x'.join(map(str, res.P.shape[1:]))}"
             self.captions[n].value = f"<b>{n}</b><br><small>{sc}</small>"
-            for k, w in self.images[n].items(): w.value = self.pics[n][k]; w.layout.display = None if k in kinds else 'none'
+            for k, w in self.images[n].items(): show_picture(w, getattr(res, k))  # R as PNG, P as JPEG q100 (chapter 32)
             self.columns[n].layout.display = None
+        self._show_kinds()
         self.status.value = '<br>'.join(msgs)
         self.table.value = _table(self.metrics)
 
+    def _show_kinds(self):
+        "Show R, P or both in every column, as the view says: hiding and showing pictures, nothing run or encoded."
+        kinds = {'R and P': 'RP', 'P only': 'P', 'R only': 'R'}[self.show.value]
+        for ims in self.images.values():
+            for k, w in ims.items(): w.layout.display = None if k in kinds else 'none'
+
     def figure(self):
-        "The current comparison as a figure: one column per model (R above P)."
+        "The current comparison as a figure: one column per model (R above P), drawn from the networks' outputs."
         S = read_sketch(self.inputs[self.index.value]['sketch'])
-        png = lambda b: Image.open(io.BytesIO(b)).convert('RGB')  # as the widget shows it (a grey image would be read as strokes)
-        rows = [[S] + [png(v['R']) for v in self.pics.values()], [None] + [png(v['P']) for v in self.pics.values()]]
-        return show_grid(rows, ['S'] + list(self.pics), size=2.0)
+        rows = [[S] + [r.R for r in self.results.values()], [None] + [r.P for r in self.results.values()]]
+        return show_grid(rows, ['S'] + list(self.results), size=2.0)
 
 def _table(metrics:dict) -> str:
     if not metrics: return ''

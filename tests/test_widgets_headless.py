@@ -83,13 +83,14 @@ def test_viewer_wrong_config_is_a_message(tmp_path):
     torch_save(dict(config=dict(stage='joint', model=vars(ModelConfig.small(width=8))), models={'G1': G1(ModelConfig.small(width=8)).state_dict(),
                'G2': G2(ModelConfig.small(width=8)).state_dict()}), tmp_path/'run'/'last.pt')
     av = ablation_viewer({'ok': CaliSketch.random(cfg, size=64), 'other': tmp_path/'run'}, [corrupt_sketch(*toy_face_edges(64), rng=0)], cfg=cfg)
-    assert 'checkpoint from another config: expected width=16' in av.status.value and list(av.pics) == ['ok']
+    assert 'checkpoint from another config: expected width=16' in av.status.value and list(av.results) == ['ok']
 
 def test_ablation_switches_inputs(pipe):
     ins = [{'sketch': corrupt_sketch(gc, ld, rng=0), 'photo': ph} for ph, gc, ld in list(faces().values())[:2]]
     av = ablation_viewer({'a': pipe, 'b': CaliSketch.random(ModelConfig.small(), size=64, seed=3)}, ins)
-    p = av.pics['a']['P']; av.index.value = 1
-    assert av.pics['a']['P'] != p and av.pics['a']['P'] != av.pics['b']['P'] and 'PSNR' in av.scores['b']
+    P = lambda n: av.images[n]['P'].value  # the bytes each column's P widget shows
+    p = P('a'); av.index.value = 1
+    assert P('a') != p and P('a') != P('b') and 'PSNR' in av.scores['b']
 
 def test_sketch_pad_draw_undo_clear(pipe):
     pad = sketch_pad(pipe, canvas_px=128)
