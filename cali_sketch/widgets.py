@@ -82,8 +82,8 @@ class FaceLibrary:
         self.size, self.detector, self._ex, self.items = size, detector, None, {}
         if faces is None: faces = {f'synthetic face {i}': synth_face(i) for i in range(6)}
         if isinstance(faces, (str, Path)) and Path(faces).is_dir() and not (Path(faces)/'prepared.json').exists():
-            faces = sorted(p for p in Path(faces).iterdir() if p.suffix.lower() in IMAGE_EXTS)
-            if not faces: raise ValueError(f"no images in folder {faces}")
+            folder, faces = faces, sorted(p for p in Path(faces).iterdir() if p.suffix.lower() in IMAGE_EXTS)
+            if not faces: raise ValueError(f"no images in folder {folder}")
         if isinstance(faces, (str, Path)) or type(faces).__name__ == 'PreparedFaces':
             from cali_sketch.data import PreparedFaces
             ds = faces if isinstance(faces, PreparedFaces) else PreparedFaces(faces, corrupt=False)
