@@ -6,7 +6,7 @@
 from __future__ import annotations
 import os, sys, argparse
 from pathlib import Path
-from .core import save_image
+from .core import save_image, IMAGE_EXTS
 from .pipeline import CaliSketch
 
 # %% auto #0
@@ -49,7 +49,7 @@ def _plan(sketches:list, out:Path) -> list[tuple[str, dict]]:
 def _infer_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='cali-sketch infer', description='Calibrate sketches and paint faces from them with a trained Cali-Sketch '
                                 '(default: the shipped default model; see `cali-sketch weights`).')
-    p.add_argument('sketches', nargs='+', metavar='SKETCH', help='sketch images (any size; black on white, white on black or transparent)')
+    p.add_argument('sketches', nargs='+', metavar='SKETCH', help='sketch images (any size; black on white, white on black or transparent), or folders of them (their images, in name order)')
     p.add_argument('--out', required=True, help='folder for <stem>_S.png (the normalised input), <stem>_R.png and <stem>_P.png '
                    '(<stem>-2_S.png ... for a later sketch with the same stem)')
     g = p.add_mutually_exclusive_group()
@@ -63,7 +63,21 @@ def _infer_parser() -> argparse.ArgumentParser:
     p.add_argument('--level', type=float, metavar='L', help='calibration level in [0,1] of a level-conditioned model (0: trust the strokes, 1: fix everything; default 0.5)')
     return p
 
-def _is_run(x:str) -> bool: return Path(x).is_dir() or Path(x).suffix in ('.pt', '.safetensors')
+def _is_run(x:str) -> bool:
+    "Does the older form's first argument name weights: a checkpoint or exported file, or a folder holding one (not a folder of sketches)?"
+    p = Path(x)
+    if not p.is_dir(): return p.suffix in ('.pt', '.safetensors')
+    return any((p/k).exists() for k in ('last.pt', 'joint', 'scn', 'isn')) or any(p.glob('*.safetensors')) or any(p.glob('*/*.safetensors'))
+
+def _sketch_files(args:list) -> list[str]:
+    "The sketches named: files as given, each folder replaced by the images in it, in name order (not its subfolders')."
+    out = []
+    for s in args:
+        if not Path(s).is_dir(): out.append(s); continue
+        ims = sorted(str(f) for f in Path(s).iterdir() if f.suffix.lower() in IMAGE_EXTS and f.is_file())
+        if not ims: raise ValueError(f"{s}: a folder with no images in it (looked for {', '.join(IMAGE_EXTS)})")
+        out += ims
+    return out
 
 def infer_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch infer SKETCH... --out DIR [--run RUN | --weights NAME]`: write S, R and P PNGs; 0 if all sketches worked, 1 otherwise, 2 if refused."
@@ -73,7 +87,10 @@ def infer_cli(argv:list[str]|None=None) -> int:
     sketches, run = list(a.sketches), a.run
     if run is None and a.weights is None and len(sketches) > 1 and _is_run(sketches[0]): run = sketches.pop(0)  # the older form
     if a.size is not None and (a.size < 8 or a.size % 4): err(f"--size={a.size}: must be a multiple of 4 >= 8"); return 2
-    try: plan = _plan(sketches, Path(a.out))
+    try:
+        if same := next((s for s in sketches if Path(s).is_dir() and _real(s) == _real(a.out)), None):
+            raise ValueError(f"--out={a.out} is the sketch folder {same}: a later run would read these outputs as sketches; choose another --out")
+        plan = _plan(_sketch_files(sketches), Path(a.out))
     except ValueError as e: err(e); return 2
     try:
         if run is not None: pipe = CaliSketch.from_run(run, device=a.device, size=a.size)
