@@ -8,6 +8,7 @@ import os, sys, argparse
 from pathlib import Path
 from .core import save_image, IMAGE_EXTS
 from .pipeline import CaliSketch
+from .loading import _candidates
 
 # %% auto #0
 __all__ = ['infer_cli']
@@ -67,7 +68,8 @@ def _is_run(x:str) -> bool:
     "Does the older form's first argument name weights: a checkpoint or exported file, or a folder holding one (not a folder of sketches)?"
     p = Path(x)
     if not p.is_dir(): return p.suffix in ('.pt', '.safetensors')
-    return any((p/k).exists() for k in ('last.pt', 'joint', 'scn', 'isn')) or any(p.glob('*.safetensors')) or any(p.glob('*/*.safetensors'))
+    try: return bool(_candidates(p))  # the files loading would read (chapter 29)
+    except ValueError: return True  # several exported files: weights all the same, refused with that reason when loaded
 
 def _sketch_files(args:list) -> list[str]:
     "The sketches named: files as given, each folder replaced by the images in it, in name order (not its subfolders')."
