@@ -53,8 +53,12 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert all(p.exists() for p in ps) and len(list(tmp_path.iterdir())) == 4
 
 def test_progress_bar_can_be_forced(tmp_path, capsys):
-    ps = make_face_folder(tmp_path, 3, size=(32, 40), progress=True)
+    "progress=True shows progress for 3 faces (a log line here: nobody watches pytest's captured output); progress=False, nothing."
+    ps = make_face_folder(tmp_path/'on', 3, size=(32, 40), progress=True)
     assert len(ps) == 3 and all(p.stat().st_size > 0 for p in ps)
+    assert 'faces drawn 3/3 (100%)' in capsys.readouterr().out
+    make_face_folder(tmp_path/'off', 3, size=(32, 40), progress=False)
+    assert capsys.readouterr().out == ''
 
 def test_params_control_the_face():
     f = face_params(11); base = np.asarray(draw_face(f), float)

@@ -28,26 +28,65 @@ def pixels(png): return np.asarray(Image.open(io.BytesIO(png)))
 @pytest.fixture(scope='module')
 def pipe(): return CaliSketch.random(ModelConfig.small(), size=64)
 
+# Sliders that legitimately do nothing on the toy faces: `hair` leaves out hair and background strokes, and the toy faces
+# have none (every stroke of theirs is outline, brow, eye, nose or mouth); test_explorer_hair_slider shows it acting on a face that has some.
+NO_EFFECT_ON_TOY_FACES = {'hair'}
+
 def test_explorer_every_slider_is_live():
+    "Each slider, moved to either end of its range from a fresh explorer (so no two moves cancel), recomputes S and changes it."
+    names = list(corruption_explorer(faces()).sliders)
+    assert NO_EFFECT_ON_TOY_FACES < set(names) and len(names) > 10
+    for name in names:
+        for end in ('min', 'max'):
+            ex = corruption_explorer(faces()); s = ex.sliders[name]
+            new = getattr(s, end)
+            if new == s.value: continue
+            before, S0 = ex.pics['S'].value, ex.S.copy()
+            s.value = new  # the slider's own value change must recompute S
+            assert getattr(ex.cfg, name) == new
+            assert ex.pics['S'].value[:8] == PNG
+            if name in NO_EFFECT_ON_TOY_FACES: assert np.array_equal(ex.S, S0), name  # if it starts acting here, drop the exception
+            else: assert ex.pics['S'].value != before and not np.array_equal(ex.S, S0), (name, end)
     ex = corruption_explorer(faces())
-    for name, s in ex.sliders.items():
-        before = ex.pics['S'].value
-        new = s.max if s.value != s.max else s.min
-        s.value = new  # the slider's own value change must recompute S
-        assert getattr(ex.cfg, name) == new
-        assert ex.pics['S'].value[:8] == PNG
-        if name in ('severity', 'global_warp', 'drop_prob', 'max_width'): assert ex.pics['S'].value != before, name
     e = ex.pics['E_gt'].value
     ex.seed.value = 5; assert ex.pics['E_gt'].value == e  # S moves, the target does not
 
+def test_explorer_hair_slider():
+    "On a face with hair and background strokes (short lines above and beside the toy face), `hair` removes them: all at 1, none at 0."
+    from dataclasses import replace
+    from cali_sketch.humanlike import HumanConfig
+    gc, ld = toy_face_edges(64, seed=0); gc = gc.copy()
+    for y in range(1, 9, 3): gc[y, 2:20] = gc[y, 44:62] = True    # hair: above the face
+    for y in range(56, 63, 3): gc[y, 1:12] = gc[y, 52:63] = True  # background: beside the chin
+    photo = np.full((64, 64, 3), 200, np.uint8); photo[gc | ld] = (90, 40, 30)
+    out = np.zeros((64, 64), bool); out[:10, :22] = out[:10, 42:] = out[54:, :14] = out[54:, 50:] = True
+    cfg = replace(HumanConfig().only('simplified hair'), severity=1.)  # no other mistake moves or drops strokes
+    ink = {}
+    for v in (0., 1.):
+        ex = corruption_explorer({'hairy': (photo, gc, ld)}, cfg=cfg); before = ex.pics['S'].value
+        ex.sliders['hair'].value = v
+        assert ex.pics['S'].value != before  # the default (0.6) drops some of them, so either end changes S
+        ink[v] = int((ex.S[out] > 0.25).sum())
+    assert ink[0.] > 100 and ink[1.] < ink[0.] / 3, ink  # what is left at 1: the pen's width around nearby face strokes
+
 def test_explorer_upload_good_and_bad():
     ex = corruption_explorer(FaceLibrary(faces(), size=64, detector=_fake_detector()))
-    for name, im, ok in (('one.png', Image.new('RGB', (1, 1)), False), ('black.png', Image.new('RGB', (80, 90)), True)):
+    good = Image.new('RGB', (80, 90), (128, 128, 128)); good.paste((30, 30, 30), (20, 25, 60, 65))  # a dark square on grey
+    for name, im, ok in (('one.png', Image.new('RGB', (1, 1)), False), ('square.png', good, True)):
+        pic0, S0 = {k: w.value for k, w in ex.pics.items()}, ex.S.copy()
         buf = io.BytesIO(); im.save(buf, format='png')
         ex.upload.value = ({'name': name, 'type': 'image/png', 'size': len(buf.getvalue()), 'content': memoryview(buf.getvalue()),
                             'last_modified': __import__('datetime').datetime(2026, 1, 1)},)
-        if ok: assert ex.face.value == f'upload: {name}'
-        else: assert 'too small (1x1' in ex.error
+        if ok:
+            assert ex.face.value == f'upload: {name}' and ex.error is None
+            # the uploaded photo, cropped to a 64 px square: dark centre, grey corners; and its picture shows it
+            assert ex.photo.shape == (64, 64, 3) and (abs(ex.photo[32, 32].astype(int) - 30) <= 3).all() and (abs(ex.photo[2, 2].astype(int) - 128) <= 3).all()
+            shown = pixels(ex.pics['photo'].value).astype(int)
+            assert shown.shape == (64, 64, 3) and np.abs(shown - ex.photo).max() <= 8 and ex.pics['photo'].value != pic0['photo']
+            assert ex.pics['S'].value != pic0['S'] and not np.array_equal(ex.S, S0) and (ex.S > 0.25).sum() > 20  # a sketch of the square
+        else:
+            assert 'too small (1x1' in ex.error and ex.face.value == 'toy 0'
+            assert {k: w.value for k, w in ex.pics.items()} == pic0 and np.array_equal(ex.S, S0)  # nothing else moved
 
 def test_explorer_reupload_same_name_is_a_new_face():
     "A second file of the same name replaces the first through the widget's own value (the dropdown's value does not change), one update each."
