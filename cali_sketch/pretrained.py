@@ -17,17 +17,15 @@ from .pipeline import CaliSketch
 from .loading import load_generators, _model_cfg
 from .pen import draw_strokes
 from .quantize import quantize_int8, dequantize
+from .cards import LICENCE, write_card, _fmt  # the card of a shipped model: chapter 30a
 
 # %% auto #0
-__all__ = ['WEIGHTS_ENV', 'INDEX_FORMAT', 'LICENCE', 'weights_dirs', 'read_index', 'available_weights', 'default_weights',
-           'weights_path', 'probe_sketches', 'write_card', 'ship_weights', 'attach_card_section', 'load_pretrained',
-           'weights_cli']
+__all__ = ['WEIGHTS_ENV', 'INDEX_FORMAT', 'weights_dirs', 'read_index', 'available_weights', 'default_weights', 'weights_path',
+           'probe_sketches', 'ship_weights', 'attach_card_section', 'load_pretrained', 'weights_cli']
 
 # %% ../nbs/31_pretrained.ipynb #45c53ce7
 WEIGHTS_ENV = 'CALI_SKETCH_WEIGHTS'
 INDEX_FORMAT = 'cali-sketch-weights-index/1'
-LICENCE = ("Trained on CelebA photos: CelebA's terms allow non-commercial research use only, and these weights inherit them. "
-           "The code that made them is Apache-2.0.")
 
 def weights_dirs() -> list[Path]:
     "Folders searched for shipped weights, first wins: `$CALI_SKETCH_WEIGHTS`, the repository's `weights/`, `~/.cache/cali_sketch/weights`."
@@ -150,49 +148,6 @@ def _diff(models32:dict, models16:dict, size:int) -> dict:
     Ra, Rb = a.refine(S), b.refine(S); Pa, Pb = a.synthesise(Ra), b.synthesise(Rb)
     d = lambda x, y: {'max': float((x - y).abs().max()), 'mean': float((x - y).abs().mean())}
     return {'R': d(Ra, Rb), 'P': d(Pa, Pb), 'probe': f'{len(S)} random-stroke sketches at {size}px (pretrained.probe_sketches)'}
-
-# %% ../nbs/31_pretrained.ipynb #9c5a9756
-def _fmt(v, spec='.3g'): return '–' if v is None or (isinstance(v, float) and not math.isfinite(v)) else format(v, spec)
-
-def _metrics_md(ev:dict) -> str:
-    "Markdown table of one `evaluate_run` result: P's pixel and feature metrics, R's (and S's) edge scores, per severity."
-    rows = ['| severity | PSNR ↑ | SSIM ↑ | L1 ↓ | FD-HEDVGG16 ↓ | edge-F1@2px R (S) ↑ | chamfer px R (S) ↓ |', '|---|---:|---:|---:|---:|---:|---:|']
-    for s, r in ev['results'].items():
-        P, R, S = r.get('P', {}), r.get('R', {}), r.get('S', {})
-        rows.append(f"| {s} | {_fmt(P.get('PSNR'), '.2f')} | {_fmt(P.get('SSIM'), '.3f')} | {_fmt(P.get('L1'), '.3f')} | {_fmt(P.get('FD-HEDVGG16'), '.0f')} | "
-                    f"{_fmt(R.get('edge-F1@2px'), '.3f')} ({_fmt(S.get('edge-F1@2px'), '.3f')}) | {_fmt(R.get('chamfer'), '.2f')} ({_fmt(S.get('chamfer'), '.2f')}) |")
-    d = ev.get('data', {})
-    return '\n'.join(rows) + f"\n\n{d.get('count', '?')} val faces ({Path(str(d.get('path', '?'))).name}, {d.get('size', '?')} px), human-like sketches of each severity, seed 0. FD-HEDVGG16 is a Fréchet distance on HED VGG-16 features: not FID."
-
-def write_card(entry:dict, # an index entry (see `ship_weights`)
-               evaluation:dict|None=None, # an `evaluate_run` result for this model
-              ) -> str:
-    "The model card of a shipped model, as Markdown."
-    m, t = entry['model'], entry['training']
-    budget = '; '.join(f"{f['stage']} {f['steps']} steps" + (f" ({f['minutes']:.1f} min)" if f.get('minutes') is not None else '') for f in t)
-    first = t[-1] if t else {}
-    params = sum(entry['parameters'].values())
-    d, dt = entry.get('diff') or entry['fp16_diff'], entry.get('dtype', 'float16')
-    kind, short = ('int8, one scale per channel (weight matrices; the rest fp16)', 'int8') if dt == 'int8' else ('fp16', 'fp16')
-    lines = [f"# {entry['name']}", '', entry['what'], '',
-             '| | |', '|---|---|',
-             f"| use | `CaliSketch.from_pretrained('{entry['name']}')`; `cali-sketch infer SKETCH... --out OUT --weights {entry['name']}` |",
-             f"| networks | {'G1 (SCN) + G2 (ISN)' if 'G1' in entry['parameters'] else 'G2 alone, fed the sketch S (one stage, no SCN)'}: width {m['width']}, "
-             f"{m['n_blocks']} residual blocks, {m.get('upsample', 'deconv')} decoder; {params / 1e6:.2f} M parameters |",
-             f"| input | sketches at {entry['size']} px, black on white; `cali-sketch infer` and the pipeline normalise any drawing to the training pen first |",
-             f"| training data | `{first.get('data')}`: prepared CelebA train photos (HED BSDS500 contours + Canny details) |",
-             f"| training sketches | {first.get('sketch')} synthesis, {first.get('target')} calibration targets |",
-             f"| perceptual / style features | {first.get('backbone')}" + (" (VGG-16 trunk of HED: the announced substitute for ImageNet VGG-19, which this machine cannot have)" if first.get('backbone') == 'hed-vgg16' else '') + ' |',
-             f"| budget | {budget}; batch {first.get('batch_size')}, seed {first.get('seed')}, on {first.get('device')} |",
-             f"| stored | {kind} safetensors, {entry['bytes'] / 1e6:.2f} MB, SHA-256 `{entry['sha256'][:16]}…`; {short} against fp32 on the probe sketches: "
-             f"R max {d['R']['max']:.2g} / mean {d['R']['mean']:.2g}, P max {d['P']['max']:.2g} / mean {d['P']['mean']:.2g} |",
-             f"| licence | {LICENCE} |", '']
-    if evaluation: lines += ['## Metrics on the val faces', '', _metrics_md(evaluation), '']
-    if entry.get('figure'): lines += ['## On real freehand sketches', '', entry.get('figure_caption', ''), '', f"![{entry['name']} on real sketches]({entry['figure']})", '']
-    if entry.get('notes'): lines += ['## What it can and cannot do', ''] + [f"- {n}" for n in entry['notes']] + ['']
-    lines += ['## How it was made', '', '```', *entry.get('commands', []), '```', '', 'Training stages, earliest first:', '', '| stage | run | steps | minutes |', '|---|---|---:|---:|']
-    lines += [f"| {f['stage']} | `{f['run']}` | {f['steps']} | {_fmt(f.get('minutes'), '.1f')} |" for f in t]
-    return '\n'.join(lines) + '\n'
 
 # %% ../nbs/31_pretrained.ipynb #9de30539
 def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ folder
