@@ -71,11 +71,13 @@ def _is_run(x:str) -> bool:
     try: return bool(_candidates(p))  # the files loading would read (chapter 29)
     except ValueError: return True  # several exported files: weights all the same, refused with that reason when loaded
 
-def _sketch_files(args:list) -> list[str]:
-    "The sketches named: files as given, each folder replaced by the images in it, in name order (not its subfolders')."
+def _sketch_files(args:list, out_dir) -> list[str]:
+    "The sketches named: files as given, each folder replaced by the images in it, in name order (not its subfolders'); never `out_dir` itself."
     out = []
     for s in args:
         if not Path(s).is_dir(): out.append(s); continue
+        if _real(s) == _real(out_dir):
+            raise ValueError(f"--out={out_dir} is the sketch folder {s}: a later run would read these outputs as sketches; choose another --out")
         ims = sorted(str(f) for f in Path(s).iterdir() if f.suffix.lower() in IMAGE_EXTS and f.is_file())
         if not ims: raise ValueError(f"{s}: a folder with no images in it (looked for {', '.join(IMAGE_EXTS)})")
         out += ims
@@ -89,10 +91,7 @@ def infer_cli(argv:list[str]|None=None) -> int:
     sketches, run = list(a.sketches), a.run
     if run is None and a.weights is None and len(sketches) > 1 and _is_run(sketches[0]): run = sketches.pop(0)  # the older form
     if a.size is not None and (a.size < 8 or a.size % 4): err(f"--size={a.size}: must be a multiple of 4 >= 8"); return 2
-    try:
-        if same := next((s for s in sketches if Path(s).is_dir() and _real(s) == _real(a.out)), None):
-            raise ValueError(f"--out={a.out} is the sketch folder {same}: a later run would read these outputs as sketches; choose another --out")
-        plan = _plan(_sketch_files(sketches), Path(a.out))
+    try: plan = _plan(_sketch_files(sketches, a.out), Path(a.out))
     except ValueError as e: err(e); return 2
     try:
         if run is not None: pipe = CaliSketch.from_run(run, device=a.device, size=a.size)

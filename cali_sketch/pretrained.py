@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_pretrained.ipynb #3669772a
 from __future__ import annotations
-import os, sys, copy, json, math, hashlib, argparse, dataclasses
+import os, sys, copy, json, hashlib, argparse, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np

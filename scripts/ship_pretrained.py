@@ -58,9 +58,8 @@ def attach_intervals(name, eval_file, out):
 def write_readme(out):
     "weights/README.md: what is shipped, from index.json."
     from cali_sketch.pretrained import read_index
-    from cali_sketch.cards import LICENCE
+    from cali_sketch.cards import LICENCE, _fmt as f  # '–' for a metric that is missing (or not finite)
     doc = read_index(out)
-    f = lambda v, spec: '–' if v is None else format(v, spec)
     rows = ['| model | what | MB | edge-F1 of R @0.5 (S) | Chamfer of R @0.5 (S) | PSNR of P @0.5 | FD-HEDVGG16 @0.5 |', '|---|---|---:|---|---|---:|---:|']
     for n, e in doc['weights'].items():
         v = e.get('val', {}).get('0.5', {}); R, S, P = v.get('R', {}), v.get('S', {}), v.get('P', {})
