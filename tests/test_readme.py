@@ -35,3 +35,14 @@ def test_documented_command_parses(where, cmd):
     assert sub in PARSERS, f"{where}: unknown subcommand in `{cmd}`"
     try: PARSERS[sub]().parse_args(args)
     except SystemExit as e: pytest.fail(f"{where}: `{cmd}` is rejected by `cali-sketch {sub}` (exit {e.code})")
+
+def test_licence_file_matches_the_declared_licence():
+    "settings.ini declares the licence setup.py puts in the package metadata; LICENSE holds that licence's text, and the README's licence table links it and says the weights' terms."
+    import configparser
+    cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini')
+    assert cfg['DEFAULT']['license'] == 'apache2', "settings.ini's licence changed: replace LICENSE with its text"
+    head = ' '.join((ROOT/'LICENSE').read_text().split()[:4])
+    assert head == 'Apache License Version 2.0,', head
+    sec = (ROOT/'README.md').read_text().split('## Licence and citation', 1)[1].split('\n## ', 1)[0]
+    assert '[LICENSE](LICENSE)' in sec and 'non-commercial research use only' in sec and '1911.00426' in sec
+    assert all('non-commercial research use only' in (ROOT/'weights'/f'{n}.md').read_text() for n in pretrained.available_weights())
