@@ -4,10 +4,10 @@
 
 # %% ../nbs/35_infer.ipynb #f03475ab
 from __future__ import annotations
-import os, sys, argparse
+import os, sys, argparse, warnings
 from pathlib import Path
 from .core import save_image, IMAGE_EXTS
-from .pipeline import CaliSketch
+from .pipeline import CaliSketch, NotASketchWarning
 from .loading import _candidates
 
 # %% auto #0
@@ -83,6 +83,19 @@ def _sketch_files(args:list, out_dir) -> list[str]:
         out += ims
     return out
 
+def _run_one(pipe:CaliSketch, s, said:set, **kw):
+    "`pipe(s, **kw)`, a `NotASketchWarning` printed as this command's own warning line (for every file, each named; `s` joins `said`); other warnings pass on."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', NotASketchWarning)
+        try: return pipe(s, **kw)
+        finally:
+            for w in caught:
+                if issubclass(w.category, NotASketchWarning): print(f"cali-sketch infer: warning: {w.message}", file=sys.stderr); said.add(s)
+                else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+_PHOTO_HINT = ("cali-sketch infer: to see a face photo's own sketch as the networks were trained on it: cali-sketch prepare PHOTOS DIR, "
+               "then cali-sketch sketches DIR OUT (its *_S.png are sketches to infer from)")
+
 def infer_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch infer SKETCH... --out DIR [--run RUN | --weights NAME]`: write S, R and P PNGs; 0 if all sketches worked, 1 otherwise, 2 if refused."
     try: a = _infer_parser().parse_args(argv)
@@ -102,12 +115,13 @@ def infer_cli(argv:list[str]|None=None) -> int:
     if a.level is not None:
         try: pipe.level = pipe._check_level(a.level, '--level')
         except ValueError as e: err(e); return 2
-    bad = 0
+    bad, said = 0, set()
     for s, fs in plan:
-        try: res = pipe(s, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)
+        try: res = _run_one(pipe, s, said, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre)
         except (OSError, ValueError) as e: err(e); bad += 1; continue
         try:
             for k, im in (('S', 1 - res.S), ('R', 1 - res.R), ('P', res.P)): save_image(im, fs[k])
         except OSError as e: err(f"{s}: cannot write {fs[k]}: {e.strerror or e}"); bad += 1; continue
         print(f"{s} -> {fs['S']}, {fs['R']}, {fs['P']}")
+    if said: print(_PHOTO_HINT, file=sys.stderr)  # once, after the files
     return 1 if bad else 0

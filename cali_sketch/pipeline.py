@@ -19,11 +19,14 @@ from .pen import normalize_sketch
 from .loading import *
 
 # %% auto #0
-__all__ = ['EmptySketchError', 'read_sketch', 'to_square', 'from_square', 'Result', 'CaliSketch']
+__all__ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch', 'to_square', 'from_square', 'Result', 'CaliSketch']
 
 # %% ../nbs/30_pipeline.ipynb #170cce1f
 class EmptySketchError(ImageError):
     "A sketch with no strokes in it (blank, all black, or one uniform colour)."
+
+class NotASketchWarning(UserWarning):
+    "The input does not look like a line drawing (a photograph, a shaded drawing): the networks were trained on line sketches only."
 
 def _name(x) -> str: return str(x) if isinstance(x, (str, Path)) else f"<{type(x).__name__}>"
 
@@ -52,6 +55,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
                 min_size:int=8, # smaller images are refused
                 min_ink:float=1e-4, # a sketch needs at least this fraction of stroke pixels
+                max_cover:float|None=0.25, # warn (`NotASketchWarning`) when more of the picture than this is not bare paper; None: never
                ) -> torch.Tensor:
     "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
     name = _name(x)
@@ -70,6 +74,11 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     if invert: t = 1 - t
     if (t > 0.25).float().mean() < min_ink:
         raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform); draw some lines first")
+    if max_cover is not None and (cover := float((t > 0.1).float().mean())) > max_cover:
+        warnings.warn(f"{name}: {cover:.0%} of the picture is not bare paper, where a line drawing leaves most of it bare (the real "
+                      "freehand sketches: 2-4 %; training sketches: at most 15 %). Is it a photograph or a shaded drawing? The networks "
+                      "were trained on line sketches, so R and P will mean little: draw or trace the face's lines, or scan a drawing "
+                      "flat and evenly lit", NotASketchWarning, stacklevel=2)
     return t
 
 # %% ../nbs/30_pipeline.ipynb #6b247732
