@@ -9,7 +9,7 @@ import cv2
 from .strokes import Strokes, trace_strokes, clean_stroke, stroke_length
 
 # %% auto #0
-__all__ = ['draw_strokes', 'sketch_stats', 'normalize_sketch']
+__all__ = ['draw_strokes', 'sketch_stats', 'normalize_sketch', 'line_share']
 
 # %% ../nbs/04a_pen.ipynb #ca87a4c1
 def draw_strokes(strokes, # `Strokes` or a list of (N,2) polylines, in px of a `size` canvas
@@ -87,17 +87,40 @@ def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
             'px/piece': length / max(pieces, 1), 'stroke px': length}
 
 # %% ../nbs/04a_pen.ipynb #9f4a5371
+def _tiles(a, n, f) -> np.ndarray:
+    "`f` of every tile of `a` cut into an `n[0]` x `n[1]` grid."
+    return np.array([[f(c) for c in np.array_split(r, n[1], 1)] for r in np.array_split(a, n[0], 0)], np.float32)
+
 def _paper(wa, # HxW ink map (1 = stroke)
-           tile:int=32, # px side of the tiles the paper's level is measured in
+           tile:int=32, # px side of the tiles the paper's brightness is measured in
+           reach:int=5, # tiles: a tile under half the brightness of the brightest paper this near is a filled area, not shade
           ) -> np.ndarray:
-    "The paper's own ink level under every pixel: the median of each tile's paper, smoothed (white paper: 0)."
-    g = float(np.median(wa))  # the page's paper: a line drawing is mostly paper
-    hi = float(np.percentile(wa[wa > g + 0.05], 99)) if (wa > g + 0.05).any() else g
-    ink = g + (hi - g) / 3  # past this it is surely ink (a stroke, a filled area), which says nothing of the paper under it
-    def level(c): c = c[c < ink]; return np.median(c) if c.size else g
-    n = [max(1, round(s / tile)) for s in wa.shape]
-    med = np.array([[level(c) for c in np.array_split(r, n[1], 1)] for r in np.array_split(wa, n[0], 0)], np.float32)
-    return cv2.resize(med, wa.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    "The paper's own ink level under every pixel (white paper: 0): grey paper, shade, a phone's vignetting."
+    b, n = 1 - wa, [max(1, round(s / tile)) for s in wa.shape]
+    up = lambda m: cv2.resize(m, wa.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    top = _tiles(b, n, lambda c: np.percentile(c, 95))  # the paper showing in each tile: a drawing leaves some of every tile bare
+    near = cv2.dilate(top, np.ones((reach, reach), np.uint8))
+    top = np.where(top >= 0.5 * near, top, near)  # a filled area: the paper under it is the paper around it
+    bare = b >= 0.75 * up(top)  # within a quarter of the paper's brightness: paper, not a stroke
+    med = _tiles(np.where(bare, b, np.nan), n, lambda c: np.nanmedian(c) if np.isfinite(c).mean() > 0.1 else np.nan)
+    return 1 - up(np.where(np.isfinite(med), med, top))  # the bare paper's median: its tone, not its noise's brightest
+
+def _work(a:np.ndarray, size:int):
+    "The working copy of ink map `a` at twice `size` (area resize, so thin lines turn grey rather than vanish), the paper taken away; its scale; the ink threshold (None: no ink)."
+    H, W = a.shape; k = 2 * size / max(H, W)
+    wa = cv2.resize(a, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    wa = np.clip(wa - _paper(wa), 0, 1)  # grey, shaded or unevenly lit paper is blank, not ink
+    hi = float(np.percentile(wa[wa > 0.05], 99)) if (wa > 0.05).any() else 0.
+    if hi <= 0: return wa, k, None
+    from skimage.filters import threshold_otsu
+    t = threshold_otsu(wa) if wa.min() < wa.max() else 0.5
+    return wa, k, float(np.clip(t, 0.05, hi / 3))
+
+def _ink_map(ink) -> np.ndarray:
+    a = np.asarray(ink, np.float32)
+    if a.ndim == 3 and a.shape[0] == 1: a = a[0]
+    if a.ndim != 2: raise ValueError(f"ink: expected an HxW map, got shape {a.shape}")
+    return a
 
 def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      size:int=128, # the training size of the networks
@@ -108,19 +131,11 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      return_strokes:bool=False, # also return the strokes (px of the `size` frame)
                     ):
     "A real sketch re-drawn as the networks were trained: thinned, traced, framed and drawn with the training pen."
-    a = np.asarray(ink, np.float32)
-    if a.ndim == 3 and a.shape[0] == 1: a = a[0]
-    if a.ndim != 2: raise ValueError(f"ink: expected an HxW map, got shape {a.shape}")
+    a = _ink_map(ink)
     if fill is not None and not 0 < fill <= 1: raise ValueError(f"fill={fill!r}: must be in (0, 1] or None")
-    H, W = a.shape; L = max(H, W); work = 2 * size
-    k = work / L
-    wa = cv2.resize(a, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
-    wa = np.clip(wa - _paper(wa), 0, 1)  # grey or unevenly lit paper is blank, not ink
-    hi = float(np.percentile(wa[wa > 0.05], 99)) if (wa > 0.05).any() else 0.
-    if hi <= 0: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
-    from skimage.filters import threshold_otsu
-    t = threshold_otsu(wa) if wa.min() < wa.max() else 0.5
-    t = float(np.clip(t, 0.05, hi / 3))
+    H, W = a.shape; L = max(H, W)
+    wa, k, t = _work(a, size)
+    if t is None: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
     polys = [clean_stroke(p, 0.5, 1.5) for p in trace_strokes(wa > t)]
     polys = [p / k for p in polys if stroke_length(p) >= min_len * 2]  # back to px of the input
     if not polys: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
@@ -130,3 +145,16 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
     polys = [((p - c_in) * sc + (size / 2 - 0.5)).astype(np.float32) for p in polys]
     S = draw_strokes(polys, size, width)
     return (S, Strokes.from_list(polys, size)) if return_strokes else S
+
+# %% ../nbs/04a_pen.ipynb #8f5e3e5a
+def line_share(ink, # HxW ink map in [0,1] (1 = stroke), any size, as `normalize_sketch` takes it
+               size:int=128, # measured at twice this size, as `normalize_sketch` works
+              ) -> float:
+    "The share of the ink that lies on the lines `normalize_sketch` traces (1 for a line drawing, or for no ink at all)."
+    from skimage.morphology import skeletonize
+    wa, k, t = _work(_ink_map(ink), size)
+    if t is None: return 1.
+    r = round(2 * max(1., k))  # 2 px of the input, at least: a small sketch enlarged has its rims enlarged too
+    near = cv2.dilate(skeletonize(wa > t).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0  # near a centre line
+    m = np.where(wa > 0.05, wa, 0)
+    return float(m[near].sum() / max(float(m.sum()), 1e-6))

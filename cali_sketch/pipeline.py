@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from .core import ImageError, load_image, to_tensor, seed_everything, _array_to_8bit
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
-from .pen import normalize_sketch
+from .pen import normalize_sketch, line_share
 from .loading import *
 
 # %% auto #0
@@ -55,7 +55,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
                 min_size:int=8, # smaller images are refused
                 min_ink:float=1e-4, # a sketch needs at least this fraction of stroke pixels
-                max_cover:float|None=0.25, # warn (`NotASketchWarning`) when more of the picture than this is not bare paper; None: never
+                min_lines:float|None=0.9, # warn (`NotASketchWarning`) when less of the ink lies on lines (`pen.line_share`); None: never
                ) -> torch.Tensor:
     "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
     name = _name(x)
@@ -74,11 +74,11 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     if invert: t = 1 - t
     if (t > 0.25).float().mean() < min_ink:
         raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform); draw some lines first")
-    if max_cover is not None and (cover := float((t > 0.1).float().mean())) > max_cover:
-        warnings.warn(f"{name}: {cover:.0%} of the picture is not bare paper, where a line drawing leaves most of it bare (the real "
-                      "freehand sketches: 2-4 %; training sketches: at most 15 %). Is it a photograph or a shaded drawing? The networks "
-                      "were trained on line sketches, so R and P will mean little: draw or trace the face's lines, or scan a drawing "
-                      "flat and evenly lit", NotASketchWarning, stacklevel=2)
+    if min_lines is not None and (share := line_share(t[0].numpy())) < min_lines:
+        warnings.warn(f"{name}: only {share:.0%} of its ink lies on lines, where a line drawing has nearly all of it (the real freehand "
+                      "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph or a shaded drawing? "
+                      "The networks were trained on line sketches, so R and P will mean little: draw or trace the face's lines",
+                      NotASketchWarning, stacklevel=2)
     return t
 
 # %% ../nbs/30_pipeline.ipynb #6b247732
