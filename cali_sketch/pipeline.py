@@ -46,8 +46,11 @@ def _alpha(x) -> torch.Tensor|None:
             a = _array_to_8bit(x[..., -1], _name(x)).astype(np.float32)  # the alpha's range read as `load_image` reads it
         else:
             im = x if isinstance(x, Image.Image) else Image.open(x) if isinstance(x, (str, Path)) else None
-            if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
-            a = np.asarray(ImageOps.exif_transpose(im).convert('RGBA'))[..., 3].astype(np.float32)  # upright, as `load_image` reads it
+            try:
+                if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
+                a = np.asarray(ImageOps.exif_transpose(im).convert('RGBA'))[..., 3].astype(np.float32)  # upright, as `load_image` reads it
+            finally:
+                if im is not None and im is not x: im.close()  # a file we opened is closed, read or not
     except (OSError, ValueError, Image.DecompressionBombError): return None  # `load_image` then says what is wrong
     return torch.from_numpy(a / 255)[None] if np.median(a) < 128 else None
 
