@@ -79,8 +79,9 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
         raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform); draw some lines first")
     if min_lines is not None and (share := line_share(t[0].numpy())) < min_lines:
         warnings.warn(f"{name}: only {share:.0%} of its ink lies on lines, where a line drawing has nearly all of it (the real freehand "
-                      "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph or a shaded drawing? "
-                      "The networks were trained on line sketches, so R and P will mean little: draw or trace the face's lines",
+                      "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph, a shaded drawing, or a "
+                      "page photographed with the table around it (crop it to the drawing)? The networks were trained on line sketches, "
+                      "so R and P will mean little: draw or trace the face's lines",
                       NotASketchWarning, stacklevel=2)
     return t
 
