@@ -22,6 +22,7 @@ from .parallel import *
 from .parallel import _worker_init
 from .checkpoint import *
 from .checkpoint import _write_ckpt
+from .schedule import LRDecayCB, lr_factor
 
 # %% auto #0
 __all__ = ['STAGES', 'TrainConfig', 'Learner', 'TrainingInterrupted']
@@ -52,6 +53,7 @@ class TrainConfig:
     log_seconds:float=30. # when the output is not a terminal: one progress line every this many seconds
     minutes:float=0. # wall-clock budget of the run, summed over resumes: it ends cleanly after the first step past it (0: none)
     keep_every:int=0 # also keep ckpt_XXXXXX.pt every this many steps (0: only last.pt)
+    lr_decay:float=0. # the share of the run at its end over which both rates fall linearly to 0 (chapter 20b; 0: constant, as EdgeConnect)
     out:str='' # run folder; '' -> runs/<stage>
 
     def __post_init__(self):
@@ -71,6 +73,7 @@ class TrainConfig:
         for k in ('ckpt_minutes', 'log_seconds', 'minutes'):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0: raise ValueError(f"{k}={v!r}: must be a number >= 0")
+        lr_factor(0., self.lr_decay)  # a number in [0, 1], or a ValueError naming lr_decay
         if self.precision not in ('fp32', 'bf16', 'fp16'): raise ValueError(f"precision={self.precision!r}: must be 'fp32', 'bf16' or 'fp16'")
         try: self.device == 'auto' or torch.device(self.device)
         except (RuntimeError, TypeError): raise ValueError(f"device={self.device!r}: not a torch device (try 'auto', 'cpu', 'cuda', 'cuda:1')") from None
@@ -108,8 +111,8 @@ class Learner:
             m.to(self.device, memory_format=torch.channels_last if cfg.channels_last else torch.preserve_format)
             if cfg.compile: m.compile()
             self.models[k] = GanDDP(m, self.device) if self.world > 1 else m  # DDP broadcasts rank 0's weights here
-        self.opts = {k: torch.optim.Adam(unwrap(m).parameters(), lr=cfg.lr_g if k in gens else cfg.lr_d, betas=cfg.betas)
-                     for k, m in self.models.items()}
+        self.base_lr = {k: cfg.lr_g if k in gens else cfg.lr_d for k in self.models}  # the config's rates; `LRDecayCB` scales them
+        self.opts = {k: torch.optim.Adam(unwrap(m).parameters(), lr=self.base_lr[k], betas=cfg.betas) for k, m in self.models.items()}
         self.scaler = torch.amp.GradScaler(self.device.type) if cfg.precision == 'fp16' else None
         self.steps_per_epoch = len(SeededSampler(len(dataset), world=self.world)) // cfg.batch_size
         if self.steps_per_epoch < 1: raise ValueError(f"dataset of {len(dataset)} items is smaller than one batch (batch_size={cfg.batch_size} x {self.world} processes)")
@@ -118,6 +121,7 @@ class Learner:
             cbs += [DeviceCB(), NaNGuardCB(), CSVLoggerCB(), CheckpointCB()]
             if hasattr(stage, 'samples'): cbs.append(SampleGridCB())
             if progress: cbs.append(ProgressCB())
+        if cfg.lr_decay: cbs.append(LRDecayCB(cfg.lr_decay))  # part of the config: with or without the default callbacks
         self.cbs, self.step, self.epoch, self.losses, self.is_main = cbs, 0, 0, {}, self.rank == 0
         self.stop_signal, self.ckpt_due, self.last_save = 0, False, time.monotonic()  # `fit` resets them; set here for direct `_one_step` calls (benchmarks)
         self.trained_s, self.t_fit, self.out_of_time, self.rotate = 0., time.monotonic(), False, True

@@ -14,7 +14,8 @@ WORKER = textwrap.dedent('''
     out, rank = sys.argv[1], int(os.environ['RANK'])
     calls, ddp_forward = [], DistributedDataParallel.forward  # count the forwards that go through DDP
     DistributedDataParallel.forward = lambda self, *a, **k: calls.append(1) or ddp_forward(self, *a, **k)
-    cfg = TrainConfig(steps=6, batch_size=4, log_every=1, ckpt_every=3, sample_every=3, device='cpu', out=out)
+    cfg = TrainConfig(steps=6, batch_size=4, log_every=1, ckpt_every=3, sample_every=3, device='cpu', out=out,
+                      minutes=60, lr_decay=0.5)  # a budget: the decay's clock is rank 0's, sent to rank 1 before each step
     gens, discs = toy_gan(seed=rank)  # different inits on the two ranks: only DDP's broadcast at construction can equalise them
     own = {k: {n: t.clone() for n, t in m.state_dict().items()} for k, m in {**gens, **discs}.items()}
     learn = Learner(gens, discs, ToyStage(), ToyPairs(24), cfg, progress=False)
@@ -22,7 +23,8 @@ WORKER = textwrap.dedent('''
     learn.fit()
     if rank == 0: export_weights(learn.models, cfg, os.path.join(out, 'toy.safetensors'))
     torch.save(dict(own=own, init=init, final={k: m.state_dict() for k, m in learn.models.items()}, ddp_forwards=len(calls),
-                    wrapped={k: type(m).__name__ for k, m in learn.models.items()}, steps_per_epoch=learn.steps_per_epoch),
+                    wrapped={k: type(m).__name__ for k, m in learn.models.items()}, steps_per_epoch=learn.steps_per_epoch,
+                    lrs={k: o.param_groups[0]['lr'] for k, o in learn.opts.items()}),
                os.path.join(out, f'rank{rank}.pt'))
     dist.destroy_process_group()
 ''')
@@ -43,6 +45,8 @@ def test_two_process_ddp_replicas_stay_identical(tmp_path):
     r0, r1 = (torch.load(tmp_path/'run'/f'rank{i}.pt') for i in (0, 1))
     assert r0['wrapped'] == r1['wrapped'] == {'G': 'GanDDP', 'D': 'GanDDP'}
     assert r0['steps_per_epoch'] == 3  # 24 items sharded over 2 ranks, batches of 4
+    # lr_decay 0.5 of 6 steps: the last step at 1/3 of the rates, the same on both replicas
+    assert r0['lrs'] == r1['lrs'] and abs(r0['lrs']['G'] - 1e-4 / 3) < 1e-12 and abs(r0['lrs']['D'] - 1e-5 / 3) < 1e-13, (r0['lrs'], r1['lrs'])
     # the ranks built different weights; DDP's construction broadcast rank 0's parameters and buffers (spectral norm's u, v)
     assert any(not torch.equal(t, r1['own']['G'][k]) for k, t in r0['own']['G'].items()), "the two ranks should start different"
     for m in r0['final']:
