@@ -11,7 +11,8 @@ import torch
 import ipywidgets as W
 from PIL import Image
 from .core import show_grid
-from .pipeline import CaliSketch, read_sketch
+from .pipeline import CaliSketch
+from .read import read_sketch
 from .widgets import image_widget, show_picture, _titled
 
 # %% auto #0

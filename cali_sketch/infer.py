@@ -7,7 +7,8 @@ from __future__ import annotations
 import os, sys, argparse, warnings
 from pathlib import Path
 from .core import save_image, IMAGE_EXTS
-from .pipeline import CaliSketch, NotASketchWarning
+from .pipeline import CaliSketch
+from .read import NotASketchWarning
 from .loading import _candidates
 
 # %% auto #0

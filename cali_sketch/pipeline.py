@@ -10,80 +10,17 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
 from fastcore.basics import patch
-from .core import ImageError, load_image, to_tensor, seed_everything, _array_to_8bit
+from .core import ImageError, seed_everything
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
-from .pen import normalize_sketch, line_share
+from .pen import normalize_sketch
+from .read import *
+from .read import _name
 from .loading import *
 
 # %% auto #0
-__all__ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch', 'to_square', 'from_square', 'Result', 'CaliSketch']
-
-# %% ../nbs/30_pipeline.ipynb #170cce1f
-class EmptySketchError(ImageError):
-    "A sketch with no strokes in it (blank, all black, or one uniform colour)."
-
-class NotASketchWarning(UserWarning):
-    "The input does not look like a line drawing (a photograph, a shaded drawing): the networks were trained on line sketches only."
-
-def _name(x) -> str: return str(x) if isinstance(x, (str, Path)) else f"<{type(x).__name__}>"
-
-def _unit(t:torch.Tensor) -> torch.Tensor:
-    "A tensor's values as floats in [0,1], read by their range as `load_image` reads arrays: 0-1, 0-255, or 0-65535 (uint16, or above 255)."
-    f = t.detach().float().cpu(); hi = float(f.max()) if f.numel() else 0.
-    return f / 65535 if t.dtype == torch.uint16 or hi > 255 else f / 255 if hi > 1 else f
-
-def _alpha(x) -> torch.Tensor|None:
-    "The opacity (1,H,W) of an image that is mostly transparent (median alpha < 0.5), else None; files, PIL images, HxWx4 arrays, (4,H,W) tensors."
-    try:
-        if isinstance(x, torch.Tensor):  # read by its range, as the colour channels
-            if x.ndim != 3 or x.shape[0] != 4: return None
-            a = _unit(x[3]).numpy() * 255
-        elif isinstance(x, np.ndarray):
-            if x.ndim != 3 or x.shape[-1] not in (2, 4): return None
-            a = _array_to_8bit(x[..., -1], _name(x)).astype(np.float32)  # the alpha's range read as `load_image` reads it
-        else:
-            im = x if isinstance(x, Image.Image) else Image.open(x) if isinstance(x, (str, Path)) else None
-            try:
-                if im is None or not (im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info): return None
-                a = np.asarray(ImageOps.exif_transpose(im).convert('RGBA'))[..., 3].astype(np.float32)  # upright, as `load_image` reads it
-            finally:
-                if im is not None and im is not x: im.close()  # a file we opened is closed, read or not
-    except (OSError, ValueError, Image.DecompressionBombError): return None  # `load_image` then says what is wrong
-    return torch.from_numpy(a / 255)[None] if np.median(a) < 128 else None
-
-def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
-                invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
-                min_size:int=8, # smaller images are refused
-                min_ink:float=1e-4, # a sketch needs at least this fraction of stroke pixels
-                min_lines:float|None=0.9, # warn (`NotASketchWarning`) when less of the ink lies on lines (`pen.line_share`); None: never
-               ) -> torch.Tensor:
-    "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
-    name = _name(x)
-    if (a := _alpha(x)) is not None: t, invert = a, False  # strokes are what is opaque, whatever colour the transparent pixels hold
-    elif isinstance(x, torch.Tensor):
-        t = x[None] if x.ndim == 2 else x
-        if t.ndim != 3 or t.shape[0] not in (1, 3, 4): raise ImageError(name, f"tensor of shape {tuple(x.shape)} is not (H,W), (1,H,W) or (3,H,W)")
-        t = _unit(t[:3]).mean(0, keepdim=True)
-    elif isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating) and x.ndim == 2:  # ints and bools: `load_image` knows their range
-        t = _unit(torch.from_numpy(np.asarray(x, np.float32)))[None]
-    else: t = to_tensor(load_image(x, 'L', min_size=min_size))
-    H, W = t.shape[-2:]
-    if min(H, W) < min_size: raise ImageError(name, f"too small ({W}x{H}; need at least {min_size}px)")
-    t = t.clamp(0, 1)
-    if invert is None: invert = bool(t.median() > 0.5)
-    if invert: t = 1 - t
-    if (t > 0.25).float().mean() < min_ink:
-        raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform); draw some lines first")
-    if min_lines is not None and (share := line_share(t[0].numpy())) < min_lines:
-        warnings.warn(f"{name}: only {share:.0%} of its ink lies on lines, where a line drawing has nearly all of it (the real freehand "
-                      "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph, a shaded drawing, or a "
-                      "page photographed with the table around it (crop it to the drawing)? The networks were trained on line sketches, "
-                      "so R and P will mean little: draw or trace the face's lines",
-                      NotASketchWarning, stacklevel=2)
-    return t
+__all__ = ['to_square', 'from_square', 'Result', 'CaliSketch']
 
 # %% ../nbs/30_pipeline.ipynb #6b247732
 def to_square(s:torch.Tensor, # (1,H,W) sketch
