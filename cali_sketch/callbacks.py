@@ -162,7 +162,7 @@ class ProgressCB(Callback):
                 print(self.line(learn), flush=True); self.last = now
             return
         self.pb.comment = (f"{_dur(learn.elapsed())} of {_dur(learn.budget_s)} | " if getattr(learn, 'budget_s', None) else '') + \
-                          ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
+                          (f"lr x{f:.2f} | " if (f := getattr(learn, 'lr_factor', 1.)) < 1 else '') + ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
         if self.plot and self.mbar is not None and learn.step % learn.cfg.log_every == 0:  # a run ended by the clock has no master bar to plot in
             for k, v in learn.losses.items(): self.hist.setdefault(k, ([], []))[0].append(learn.step); self.hist[k][1].append(v)
             self.mbar.names = list(self.hist); self.mbar.update_graph([list(h) for h in self.hist.values()])
