@@ -153,7 +153,7 @@ class ProgressCB(Callback):
         losses = ' '.join(f'{k} {v:.4g}' for k, v in learn.losses.items())
         where = f"{learn.step}/{total} ({100 * learn.step / total:.0f}%)" if total else f"{learn.step}"
         if budget: where += f", {_dur(learn.elapsed())} of {_dur(budget)}"
-        if (f := getattr(learn, 'lr_factor', 1.)) < 1: where += f", lr x{f:.2f}"  # falling (chapter 20b's lr_decay)
+        if (f := getattr(learn, 'lr_factor', 1.)) < 1: where += f", lr x{f:.2f}"  # falling (chapter 18's lr_decay)
         return f"{learn.cfg.stage} step {where}, {rate:.3g} steps/s{left} | {losses}"
     def after_step(self, learn):
         if not self.live:

@@ -53,7 +53,7 @@ class TrainConfig:
     log_seconds:float=30. # when the output is not a terminal: one progress line every this many seconds
     minutes:float=0. # wall-clock budget of the run, summed over resumes: it ends cleanly after the first step past it (0: none)
     keep_every:int=0 # also keep ckpt_XXXXXX.pt every this many steps (0: only last.pt)
-    lr_decay:float=0. # the share of the run at its end over which both rates fall linearly to 0 (chapter 20b; 0: constant, as EdgeConnect)
+    lr_decay:float=0. # the share of the run at its end over which both rates fall linearly to 0 (chapter 18; 0: constant, as EdgeConnect)
     out:str='' # run folder; '' -> runs/<stage>
 
     def __post_init__(self):

@@ -112,7 +112,7 @@ def train_parser() -> argparse.ArgumentParser:
     for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps'),
                  ('keep_every', 'also keep a ckpt_XXXXXX.pt snapshot every N steps (for `cali-sketch average`, chapter 37)')):
         ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=h)
-    ap.add_argument('--lr-decay', dest='lr_decay', type=float, metavar='FRAC', help="bring both learning rates down in a straight line to 0 over the run's last FRAC (of --steps or --minutes; pix2pixHD's schedule, chapter 20b). Default 0: constant, as EdgeConnect")
+    ap.add_argument('--lr-decay', dest='lr_decay', type=float, metavar='FRAC', help="bring both learning rates down in a straight line to 0 over the run's last FRAC (of --steps or --minutes; pix2pixHD's schedule, chapter 18). Default 0: constant, as EdgeConnect")
     ap.add_argument('--ckpt-minutes', dest='ckpt_minutes', type=float, metavar='M', help='also checkpoint whenever M minutes have passed (default 10; 0: off)')
     ap.add_argument('--log-seconds', dest='log_seconds', type=float, metavar='S', help='output not a terminal: one progress line every S seconds (default 30)')
     ap.add_argument('--scn-loss', metavar='KEY=VALUE[,KEY=VALUE]', help=f"SCN loss weights to change, keys {[f.name for f in dataclasses.fields(ScnLossWeights)]} (e.g. cal_global=0,cal_local=0)")
