@@ -148,6 +148,11 @@ def straighten_page(ink, # HxW ink map
     out[:i] = 0; out[-i:] = 0; out[:, :j] = 0; out[:, -j:] = 0
     return out
 
+def _page_of(a:np.ndarray) -> np.ndarray:
+    "Ink map `a` itself, or the page `find_page` finds in it, straightened (what `normalize_sketch` and `line_share` work on)."
+    q = find_page(a)
+    return a if q is None else straighten_page(a, q)
+
 # %% ../nbs/04a_pen.ipynb #9f4a5371
 def _tiles(a, n, f) -> np.ndarray:
     "`f` of every tile of `a` cut into an `n[0]` x `n[1]` grid."
@@ -194,8 +199,7 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      page:bool=True, # look for a photographed page on a darker surface (`find_page`) and work on it alone
                     ):
     "A real sketch re-drawn as the networks were trained: thinned, traced, framed and drawn with the training pen."
-    a = _ink_map(ink)
-    if page and (q := find_page(a)) is not None: a = straighten_page(a, q)
+    a = _page_of(_ink_map(ink)) if page else _ink_map(ink)
     if fill is not None and not 0 < fill <= 1: raise ValueError(f"fill={fill!r}: must be in (0, 1] or None")
     H, W = a.shape; L = max(H, W)
     wa, k, t = _work(a, size)
@@ -217,9 +221,7 @@ def line_share(ink, # HxW ink map in [0,1] (1 = stroke), any size, as `normalize
               ) -> float:
     "The share of the ink that lies on the lines `normalize_sketch` traces (1 for a line drawing, or for no ink at all)."
     from skimage.morphology import skeletonize
-    a = _ink_map(ink)
-    if page and (q := find_page(a)) is not None: a = straighten_page(a, q)
-    wa, k, t = _work(a, size)
+    wa, k, t = _work(_page_of(_ink_map(ink)) if page else _ink_map(ink), size)
     if t is None: return 1.
     r = round(2 * max(1., k))  # 2 px of the input, at least: a small sketch enlarged has its rims enlarged too
     near = cv2.dilate(skeletonize(wa > t).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0  # near a centre line
