@@ -87,6 +87,12 @@ def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
             'px/piece': length / max(pieces, 1), 'stroke px': length}
 
 # %% ../nbs/04a_pen.ipynb #1790aa6c
+def _ink_map(ink) -> np.ndarray:
+    a = np.asarray(ink, np.float32)
+    if a.ndim == 3 and a.shape[0] == 1: a = a[0]
+    if a.ndim != 2: raise ValueError(f"ink: expected an HxW map, got shape {a.shape}")
+    return a
+
 def _corners(q) -> np.ndarray:
     "Four points (4x2, x y) in the order top-left, top-right, bottom-right, bottom-left."
     q = np.asarray(q, np.float32).reshape(4, 2); c = q.mean(0)
@@ -182,12 +188,6 @@ def _work(a:np.ndarray, size:int):
     from skimage.filters import threshold_otsu
     t = threshold_otsu(wa) if wa.min() < wa.max() else 0.5
     return wa, k, float(np.clip(t, 0.05, hi / 3))
-
-def _ink_map(ink) -> np.ndarray:
-    a = np.asarray(ink, np.float32)
-    if a.ndim == 3 and a.shape[0] == 1: a = a[0]
-    if a.ndim != 2: raise ValueError(f"ink: expected an HxW map, got shape {a.shape}")
-    return a
 
 def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      size:int=128, # the training size of the networks
