@@ -17,10 +17,11 @@ from .layers import fold_spectral_norm
 from .pen import normalize_sketch
 from .read import *
 from .read import _name
+_all_ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']  # chapter 29a's, still `from cali_sketch.pipeline import *` as before the split
 from .loading import *
 
 # %% auto #0
-__all__ = ['to_square', 'from_square', 'Result', 'CaliSketch']
+__all__ = ['to_square', 'from_square', 'Result', 'CaliSketch', 'EmptySketchError', 'NotASketchWarning', 'read_sketch']
 
 # %% ../nbs/30_pipeline.ipynb #6b247732
 def to_square(s:torch.Tensor, # (1,H,W) sketch
