@@ -61,7 +61,7 @@ def _infer_parser() -> argparse.ArgumentParser:
     p.add_argument('--size', type=int, default=None, help="network input side, a multiple of 4 >= 8 (default: the model's training size)")
     p.add_argument('--no-calibrate', action='store_true', help="P = G2(S), the paper's 'without calibration' ablation (R = G1(S) is still written beside it, for comparison)")
     p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
-    p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the ink where it was drawn (default: centred)')
+    p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the drawing where and as large as it was drawn on its page (default: centred, and enlarged when smaller than the training sketches)')
     p.add_argument('--level', type=float, metavar='L', help='calibration level in [0,1] of a level-conditioned model (0: trust the strokes, 1: fix everything; default 0.5)')
     return p
 

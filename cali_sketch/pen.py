@@ -194,6 +194,7 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      width:float=3., # pen width, px at 256 (the training pen)
                      centre:bool=True, # move the ink's bounding box to the middle of the frame
                      fill:float|None=None, # rescale so the ink's box spans this share of the side (None: keep the scale)
+                     enlarge:tuple|None=(0.8, 0.9), # with `centre`: a box spanning under [0] of the frame is enlarged to span [1]
                      min_len:float=3., # strokes shorter than this (px at `size`) are specks, dropped
                      return_strokes:bool=False, # also return the strokes (px of the `size` frame)
                      page:bool=True, # look for a photographed page on a darker surface (`find_page`) and work on it alone
@@ -201,14 +202,17 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
     "A real sketch re-drawn as the networks were trained: thinned, traced, framed and drawn with the training pen."
     a = _page_of(_ink_map(ink)) if page else _ink_map(ink)
     if fill is not None and not 0 < fill <= 1: raise ValueError(f"fill={fill!r}: must be in (0, 1] or None")
+    if enlarge is not None and not (len(enlarge) == 2 and 0 < enlarge[0] <= enlarge[1] <= 1):
+        raise ValueError(f"enlarge={enlarge!r}: must be (below, to) with 0 < below <= to <= 1, or None")
     H, W = a.shape; L = max(H, W)
     wa, k, t = _work(a, size)
     if t is None: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
     polys = [clean_stroke(p, 0.5, 1.5) for p in trace_strokes(wa > t)]
     polys = [p / k for p in polys if stroke_length(p) >= min_len * 2]  # back to px of the input
     if not polys: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
-    allp = np.concatenate(polys); lo, hi2 = allp.min(0), allp.max(0)
-    sc = size / L if fill is None else fill * size / max(float((hi2 - lo).max()), 1.)
+    allp = np.concatenate(polys); lo, hi2 = allp.min(0), allp.max(0); span = max(float((hi2 - lo).max()), 1.)
+    sc = size / L if fill is None else fill * size / span
+    if fill is None and centre and enlarge is not None and span / L < enlarge[0]: sc = enlarge[1] * size / span  # a small drawing
     c_in = (lo + hi2) / 2 if centre else np.array([W / 2 - 0.5, H / 2 - 0.5], np.float32)
     polys = [((p - c_in) * sc + (size / 2 - 0.5)).astype(np.float32) for p in polys]
     S = draw_strokes(polys, size, width)

@@ -167,7 +167,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
           calibrate:bool=True, # False: skip the SCN (P = G2(S)), the paper's "without calibration" ablation
           invert:bool|None=None, # ink polarity (see `read_sketch`)
           normalize:bool=True, # re-draw with the training pen at the training size (see above); False: as it is
-          centre:bool=True, # with normalize: move the ink to the middle of the frame
+          centre:bool=True, # with normalize: move the ink to the middle of the frame, a small drawing enlarged (`normalize_sketch`)
           level:float|None=None, # a level-conditioned G1's calibration level (default `self.level`)
          ) -> Result:
     "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."

@@ -66,3 +66,16 @@ def test_bad_inputs_are_a_sentence(tmp_path, run, name, make, msg):
     r = run_cli('infer', run, tmp_path/f'{name}.png', '--out', tmp_path/'out', tmp=tmp_path, timeout=120)
     assert r.returncode == 1 and 'Traceback' not in r.stderr, r.stderr
     assert f'{name}.png' in r.stderr and msg in r.stderr, r.stderr
+
+def test_small_drawing_results_script(tmp_path):
+    "scripts/small_drawing_results.py, as the results folder was made: a face drawn small on its page is enlarged, and its P comes close to the P as drawn."
+    import json, subprocess, sys
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root/'scripts'/'small_drawing_results.py'), '--out', str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = json.loads((tmp_path/'metrics.json').read_text())
+    assert len(m['per_sketch']) == 2 * len(list(FREEHAND.glob('*.png'))) and (tmp_path/'figure.png').stat().st_size > 10_000
+    for s in m['per_sketch']:
+        assert s['box S before'] < 0.55 and abs(s['box S now'] - 0.92) < 0.02, s  # the page's scale, then enlarged
+        assert s['P now - P as drawn'] < 0.5 * s['P before - P as drawn'] and s['chamfer S now'] < s['chamfer S before'] / 2, s
+    assert '| 2x |' in (tmp_path/'metrics.md').read_text() and '| 2x |' in r.stdout
