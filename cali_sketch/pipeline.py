@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .core import ImageError, seed_everything
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
-from .pen import normalize_sketch
+from .normalize import normalize_sketch
 from .read import *
 from .read import _name
 _all_ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']  # chapter 29a's, still `from cali_sketch.pipeline import *` as before the split

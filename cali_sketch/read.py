@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from .core import ImageError, load_image, to_tensor, _array_to_8bit
-from .pen import line_share, find_page
+from .normalize import line_share, find_page
 
 # %% auto #0
 __all__ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']
@@ -52,7 +52,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
                 min_size:int=8, # smaller images are refused
                 min_ink:float=1e-4, # a sketch needs at least this fraction of stroke pixels
-                min_lines:float|None=0.9, # warn (`NotASketchWarning`) when less of the ink lies on lines (`pen.line_share`); None: never
+                min_lines:float|None=0.9, # warn (`NotASketchWarning`) when less of the ink lies on lines (`normalize.line_share`); None: never
                ) -> torch.Tensor:
     "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
     name = _name(x)

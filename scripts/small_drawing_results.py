@@ -31,7 +31,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     from cali_sketch.pipeline import CaliSketch
     from cali_sketch.read import read_sketch
-    from cali_sketch.pen import normalize_sketch
+    from cali_sketch.normalize import normalize_sketch
     from cali_sketch.metrics import chamfer
     from cali_sketch.core import show_grid, fig_to_png, atomic_write
     pipe = CaliSketch.from_pretrained(a.model) if a.model else CaliSketch.from_pretrained()
