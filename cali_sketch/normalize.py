@@ -10,7 +10,7 @@ from .strokes import Strokes, trace_strokes, clean_stroke, stroke_length
 from .pen import draw_strokes
 
 # %% auto #0
-__all__ = ['find_page', 'straighten_page', 'normalize_sketch', 'line_share']
+__all__ = ['find_page', 'straighten_page', 'find_paper', 'normalize_sketch', 'line_share']
 
 # %% ../nbs/04b_normalize.ipynb #1790aa6c
 def _ink_map(ink) -> np.ndarray:
@@ -42,22 +42,25 @@ def _refine(q, c) -> np.ndarray:
     out = np.array(out, np.float32)
     return out if np.abs(out - q).max() < 0.05 * np.abs(q[2] - q[0]).max() else q  # a fit gone astray keeps the polygon
 
+def _sheet(a:np.ndarray, contrast:float):
+    "On a copy at most 512 px: the paper's mask (Otsu's threshold, strokes closed over), the copy's scale and the largest bright region's outline; None: one tone."
+    H, W = a.shape; k = min(1., 512 / max(H, W)); b = 1 - a
+    if k < 1: b = cv2.resize(b, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA)
+    b = cv2.GaussianBlur(cv2.morphologyEx(b, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8)), (0, 0), 2)  # the strokes closed over: paper
+    _, m = cv2.threshold(np.round(np.clip(b, 0, 1) * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    hi, lo = b[m > 0], b[m == 0]
+    if not len(hi) or not len(lo) or hi.mean() - lo.mean() < contrast: return None  # one tone (a scan): no paper on anything
+    cs, _ = cv2.findContours(cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return (m, k, max(cs, key=cv2.contourArea)) if cs else None
+
 def find_page(ink, # HxW ink map (1 = dark), any size: a photo of a page, or any sketch
               min_area:float=0.2, # the page covers at least this share of the picture
               margin:float=0.01, # ... and its corners stay this share of the longer side inside every border
               contrast:float=0.15, # the paper is at least this much brighter than what it lies on
              ) -> np.ndarray|None:
     "The corners of a sheet of paper photographed on a darker surface (4x2, x y, px of `ink`, from the top left, clockwise), or None."
-    a = _ink_map(ink); H, W = a.shape; k = min(1., 512 / max(H, W))
-    b = 1 - a
-    if k < 1: b = cv2.resize(b, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA)
-    b = cv2.GaussianBlur(cv2.morphologyEx(b, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8)), (0, 0), 2)  # the strokes closed over: paper
-    _, m = cv2.threshold(np.round(np.clip(b, 0, 1) * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    hi, lo = b[m > 0], b[m == 0]
-    if not len(hi) or not len(lo) or hi.mean() - lo.mean() < contrast: return None  # one tone (a scan): no page on anything
-    cs, _ = cv2.findContours(cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not cs: return None
-    h, w = m.shape; c = max(cs, key=cv2.contourArea); hull = cv2.convexHull(c)
+    if (s := _sheet(_ink_map(ink), contrast)) is None: return None
+    m, k, c = s; h, w = m.shape; hull = cv2.convexHull(c)
     if cv2.contourArea(hull) < min_area * h * w: return None
     q = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float32)
     if len(q) != 4 or cv2.contourArea(q) < 0.95 * cv2.contourArea(hull): return None  # not four straight sides
@@ -80,10 +83,42 @@ def straighten_page(ink, # HxW ink map
     out[:i] = 0; out[-i:] = 0; out[:, :j] = 0; out[:, -j:] = 0
     return out
 
+# %% ../nbs/04b_normalize.ipynb #1925922e
+def find_paper(ink, # HxW ink map (1 = dark): a photo of a page that runs off the picture
+               min_area:float=0.5, # the paper covers at least this share of the picture
+               straight:float=0.01, # the page's edges lie within this share of the longer side of ...
+               sides:int=4, # ... at most this many straight lines
+               contrast:float=0.15, # the paper is at least this much brighter than what it lies on
+               rim:float=0.015, # this share of the longer side along the page's edges and the picture's border is left out
+              ) -> np.ndarray|None:
+    "Where the paper is (HxW bool) in a photo of a page cut by the picture's border, a darker surface showing beside it; None if there is no such page."
+    a = _ink_map(ink)
+    if (s := _sheet(a, contrast)) is None: return None
+    m, k, c = s; h, w = m.shape; L = max(h, w); hull = cv2.convexHull(c)
+    if cv2.contourArea(hull) < min_area * h * w: return None
+    p = c.reshape(-1, 2); e = 2
+    edge = (p[:, 0] > e) & (p[:, 0] < w - 1 - e) & (p[:, 1] > e) & (p[:, 1] < h - 1 - e)  # off the picture's border: the page's edge
+    if edge.all() or not edge.any(): return None  # a whole page (`find_page`'s), or paper to every border (a scan)
+    j = int(np.argmin(edge)); p, edge = np.roll(p, -j, 0), np.roll(edge, -j)  # start on the border
+    cut = np.flatnonzero(np.diff(edge.astype(np.int8))) + 1
+    runs = [r for r, on in zip(np.split(p, cut), np.split(edge, cut)) if on[0] and len(r) > 0.02 * L]
+    if sum(len(cv2.approxPolyDP(r.reshape(-1, 1, 2).astype(np.int32), straight * L, False)) - 1 for r in runs) > sides:
+        return None  # not a few straight lines: a filled area's outline, not a page's edge
+    inside = cv2.fillPoly(np.zeros_like(m), [hull.reshape(-1, 2)], 255)
+    if (m[inside > 0] > 0).mean() < 0.75: return None  # mostly dark within
+    r, sq = max(1, round(rim * L)), np.ones((3, 3), np.uint8)
+    small = cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA) if k < 1 else a
+    lines = small - cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))  # thin dark marks
+    if (lines[cv2.dilate(inside, sq, iterations=r) == 0] > 0.2).mean() > 0.005: return None  # lines across it: a shaded part of the drawing
+    inside = cv2.erode(inside, sq, iterations=r)
+    inside[:r] = inside[-r:] = 0; inside[:, :r] = inside[:, -r:] = 0
+    return cv2.resize(inside, a.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+
 def _page_of(a:np.ndarray) -> np.ndarray:
-    "Ink map `a` itself, or the page `find_page` finds in it, straightened (what `normalize_sketch` and `line_share` work on)."
-    q = find_page(a)
-    return a if q is None else straighten_page(a, q)
+    "Ink map `a` itself; the page `find_page` finds in it, straightened; or `a` with all but `find_paper`'s paper given the paper's tone."
+    if (q := find_page(a)) is not None: return straighten_page(a, q)
+    if (v := find_paper(a)) is None: return a
+    return np.where(v, a, np.float32(np.median(a[v])))
 
 # %% ../nbs/04b_normalize.ipynb #9f4a5371
 def _tiles(a, n, f) -> np.ndarray:

@@ -74,8 +74,8 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     if min_lines is not None and (share := line_share(t[0].numpy())) < min_lines:
         warnings.warn(f"{name}: only {share:.0%} of its ink lies on lines, where a line drawing has nearly all of it (the real freehand "
                       "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph, a shaded drawing, or a "
-                      "page photographed with the table around it but not found as a page (partly cut off, or on a surface as light as the "
-                      "paper: crop it to the drawing)? The networks were trained on line sketches, "
+                      "page photographed with the table around it but not found as a page (on a surface as light as the paper, curled or "
+                      "folded: crop it to the drawing)? The networks were trained on line sketches, "
                       "so R and P will mean little: draw or trace the face's lines",
                       NotASketchWarning, stacklevel=2)
     return t
