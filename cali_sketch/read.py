@@ -10,7 +10,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from .core import ImageError, load_image, to_tensor, _array_to_8bit
-from .normalize import line_share, find_page
+from .page import find_page
+from .normalize import line_share
 
 # %% auto #0
 __all__ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']
