@@ -8,7 +8,7 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['find_page', 'straighten_page', 'find_paper']
+__all__ = ['find_page', 'straighten_page', 'find_paper', 'photograph']
 
 # %% ../nbs/04b_page.ipynb #1790aa6c
 def _ink_map(ink) -> np.ndarray:
@@ -117,3 +117,34 @@ def _page_of(a:np.ndarray) -> np.ndarray:
     if (q := find_page(a)) is not None: return straighten_page(a, q)
     if (v := find_paper(a)) is None: return a
     return np.where(v, a, np.float32(np.median(a[v])))
+
+# %% ../nbs/04b_page.ipynb #dc784d1a
+def photograph(ink, # HxW ink map of a page (1 = stroke): a scanned drawing
+               seed:int=0, # the tilt, the placement, the grain, the noise (and which sides a close-up cuts)
+               scale:int=4, # px of the photo per px of `ink`
+               tilt:float=6., # at most this many degrees
+               close_up:bool=False, # a margin round the drawing, and the page running off two sides of the picture
+              ) -> tuple[np.ndarray, np.ndarray]:
+    "A simulated phone photo of `ink` printed on paper lying on a desk (ink map, 1 = dark) and the page's corners in it (4x2, x y)."
+    a = _ink_map(ink)
+    if close_up:
+        ph, q = photograph(np.pad(a, round(40 / 256 * max(a.shape))), seed, scale, tilt); rng = np.random.default_rng(seed)
+        (x0, y0), (x1, y1) = q.min(0), q.max(0); dx, dy = 0.06 * (x1 - x0), 0.06 * (y1 - y0)
+        left, top = rng.integers(0, 2, 2)  # which sides run off the picture
+        xs = (x0 + dx, x1 + 30) if left else (x0 - 30, x1 - dx); ys = (y0 + dy, y1 + 30) if top else (y0 - 30, y1 - dy)
+        i, j = max(0, int(ys[0])), max(0, int(xs[0]))
+        return ph[i:int(ys[1]), j:int(xs[1])], q - np.float32([j, i])
+    rng = np.random.default_rng(seed); h, w = a.shape
+    Hc, Wc = int(h * scale * 1.45), int(w * scale * 1.35)
+    y, x = np.mgrid[0:Hc, 0:Wc].astype(np.float32)
+    desk = 0.38 + 0.05 * np.sin(x / 9 + 3 * np.sin(y / 60 + rng.uniform(0, 6))) + 0.03 * np.sin(y / 23)
+    paper = cv2.resize(0.92 * (1 - a) + 0.15 * a, (w * scale, h * scale), interpolation=cv2.INTER_LINEAR)
+    t = np.deg2rad(rng.uniform(-tilt, tilt)); R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    src = np.float32([[0, 0], [w * scale - 1, 0], [w * scale - 1, h * scale - 1], [0, h * scale - 1]])
+    dst = (src - src.mean(0)) @ R.T; dst[:2, 0] *= 0.94  # the far edge narrower
+    dst = (dst + [Wc / 2, Hc / 2] + rng.uniform(-0.05, 0.05, 2) * [Wc, Hc] + rng.normal(0, 0.01 * w * scale, (4, 2))).astype(np.float32)
+    M = cv2.getPerspectiveTransform(src, dst)
+    on = cv2.warpPerspective(np.ones_like(paper), M, (Wc, Hc), flags=cv2.INTER_LINEAR)
+    img = cv2.warpPerspective(paper, M, (Wc, Hc), flags=cv2.INTER_LINEAR) + (1 - on) * desk
+    img = img * (1 - 0.25 * (x / Wc) * (y / Hc)) + rng.normal(0, 0.02, img.shape)
+    return 1 - cv2.GaussianBlur(np.round(np.clip(img, 0, 1) * 255) / 255, (0, 0), 1.).astype(np.float32), dst

@@ -79,3 +79,16 @@ def test_small_drawing_results_script(tmp_path):
         assert s['box S before'] < 0.55 and abs(s['box S now'] - 0.92) < 0.02, s  # the page's scale, then enlarged
         assert s['P now - P as drawn'] < 0.5 * s['P before - P as drawn'] and s['chamfer S now'] < s['chamfer S before'] / 2, s
     assert '| 2x |' in (tmp_path/'metrics.md').read_text() and '| 2x |' in r.stdout
+
+def test_photo_results_script(tmp_path):
+    "scripts/photo_results.py, as results/photographed-cpu was made: photos of the drawings on a desk and close up give nearly the scans' S and P, unwarned."
+    import json, subprocess, sys
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root/'scripts'/'photo_results.py'), '--out', str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = json.loads((tmp_path/'metrics.json').read_text())
+    assert len(m['per_photo']) == 2 * len(list(FREEHAND.glob('*.png'))) and (tmp_path/'figure.png').stat().st_size > 10_000
+    for p in m['per_photo']:
+        assert p['chamfer S now'] < 2 < 3.5 < p['chamfer S whole picture'], p  # the page's edges traced, or left out
+        assert p['P now - P of scan'] < 0.7 * p['P whole picture - P of scan'] and not p['warned now'] and p['line_share now'] > 0.95, p
+    assert m['warned now'] == {'desk': 0, 'close-up': 0} and '| close-up |' in r.stdout
