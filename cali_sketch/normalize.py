@@ -51,10 +51,12 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      enlarge:tuple|None=(0.8, 0.9), # with `centre`: a box spanning under [0] of the frame is enlarged to span [1]
                      min_len:float=3., # strokes shorter than this (px at `size`) are specks, dropped
                      return_strokes:bool=False, # also return the strokes (px of the `size` frame)
-                     page:bool=True, # look for a photographed page on a darker surface (`find_page`) and work on it alone
+                     page:bool=True, # look for a photographed page on a darker surface (chapter 04b) and work on it alone
+                     info:dict|None=None, # filled with what was done: 'page' (how a photographed page was found) and 'enlarged' (by how much)
                     ):
     "A real sketch re-drawn as the networks were trained: thinned, traced, framed and drawn with the training pen."
-    a = _page_of(_ink_map(ink)) if page else _ink_map(ink)
+    a, how = _page_of(_ink_map(ink)) if page else (_ink_map(ink), None)
+    if info is not None: info.update(page=how, enlarged=None)
     if fill is not None and not 0 < fill <= 1: raise ValueError(f"fill={fill!r}: must be in (0, 1] or None")
     if enlarge is not None and not (len(enlarge) == 2 and 0 < enlarge[0] <= enlarge[1] <= 1):
         raise ValueError(f"enlarge={enlarge!r}: must be (below, to) with 0 < below <= to <= 1, or None")
@@ -66,7 +68,9 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
     if not polys: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
     allp = np.concatenate(polys); lo, hi2 = allp.min(0), allp.max(0); span = max(float((hi2 - lo).max()), 1.)
     sc = size / L if fill is None else fill * size / span
-    if fill is None and centre and enlarge is not None and span / L < enlarge[0]: sc = enlarge[1] * size / span  # a small drawing
+    if fill is None and centre and enlarge is not None and span / L < enlarge[0]:  # a small drawing
+        sc = enlarge[1] * size / span
+        if info is not None: info['enlarged'] = sc * L / size
     c_in = (lo + hi2) / 2 if centre else np.array([W / 2 - 0.5, H / 2 - 0.5], np.float32)
     polys = [((p - c_in) * sc + (size / 2 - 0.5)).astype(np.float32) for p in polys]
     S = draw_strokes(polys, size, width)
@@ -79,7 +83,7 @@ def line_share(ink, # HxW ink map in [0,1] (1 = stroke), any size, as `normalize
               ) -> float:
     "The share of the ink that lies on the lines `normalize_sketch` traces (1 for a line drawing, or for no ink at all)."
     from skimage.morphology import skeletonize
-    wa, k, t = _work(_page_of(_ink_map(ink)) if page else _ink_map(ink), size)
+    wa, k, t = _work(_page_of(_ink_map(ink))[0] if page else _ink_map(ink), size)
     if t is None: return 1.
     r = round(2 * max(1., k))  # 2 px of the input, at least: a small sketch enlarged has its rims enlarged too
     near = cv2.dilate(skeletonize(wa > t).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0  # near a centre line

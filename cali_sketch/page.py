@@ -112,11 +112,12 @@ def find_paper(ink, # HxW ink map (1 = dark): a photo of a page that runs off th
     inside[:r] = inside[-r:] = 0; inside[:, :r] = inside[:, -r:] = 0
     return cv2.resize(inside, a.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
-def _page_of(a:np.ndarray) -> np.ndarray:
-    "Ink map `a` itself; the page `find_page` finds in it, straightened; or `a` with all but `find_paper`'s paper given the paper's tone."
-    if (q := find_page(a)) is not None: return straighten_page(a, q)
-    if (v := find_paper(a)) is None: return a
-    return np.where(v, a, np.float32(np.median(a[v])))
+def _page_of(a:np.ndarray) -> tuple[np.ndarray, str|None]:
+    "Ink map `a` itself; the page `find_page` finds in it, straightened; or `a` with all but `find_paper`'s paper given the paper's tone. And which (None: `a`)."
+    if (q := find_page(a)) is not None: return straighten_page(a, q), 'a page on a darker surface: found and straightened'
+    if (v := find_paper(a)) is None: return a, None
+    return np.where(v, a, np.float32(np.median(a[v]))), 'a close-up of a page: the surface beside it left out'
+
 
 # %% ../nbs/04b_page.ipynb #dc784d1a
 def photograph(ink, # HxW ink map of a page (1 = stroke): a scanned drawing

@@ -42,8 +42,8 @@ def from_square(y:torch.Tensor, # (C,size,size) output
 
 # %% ../nbs/30_pipeline.ipynb #675afe93
 class Result:
-    "What `CaliSketch` returns: S as the networks saw it, R = G1(S), P = G2(R) (each at the input's size; lists for lists)."
-    def __init__(self, S, R, P): self.S, self.R, self.P = S, R, P
+    "What `CaliSketch` returns: S as the networks saw it, R = G1(S), P = G2(R) (each at the input's size; lists for lists), and `notes`."
+    def __init__(self, S, R, P, notes=None): self.S, self.R, self.P, self.notes = S, R, P, notes  # notes: what normalising did, in words
     def __iter__(self): return iter((self.R, self.P))
     def __repr__(self):
         shape = lambda v: [tuple(t.shape) for t in v] if isinstance(v, list) else tuple(v.shape)
@@ -154,12 +154,20 @@ def synthesise(self:CaliSketch, R:torch.Tensor) -> torch.Tensor:
 # %% ../nbs/30_pipeline.ipynb #480e88e5
 @patch
 def normalize(self:CaliSketch, x, # a sketch (anything `read_sketch` takes)
-              invert:bool|None=None, centre:bool=True) -> torch.Tensor:
+              invert:bool|None=None, centre:bool=True, page:bool=True,
+              info:dict|None=None, # filled with what was done (see `normalize_sketch`)
+             ) -> torch.Tensor:
     "The sketch as the networks were trained on it: (1,size,size), training pen; `EmptySketchError` if no stroke survives."
-    S = normalize_sketch(read_sketch(x, invert)[0].numpy(), self.size, centre=centre)
+    S = normalize_sketch(read_sketch(x, invert)[0].numpy(), self.size, centre=centre, page=page, info=info)
     if S.max() < 0.25:
         raise EmptySketchError(_name(x), "no strokes left after normalisation: only dots or specks; draw some lines")
     return torch.from_numpy(S)[None]
+
+def _note(info:dict) -> str:
+    "What `normalize_sketch` did beyond re-drawing (its `info`), in words; '' when nothing."
+    said = [info['page']] if info.get('page') else []
+    if info.get('enlarged'): said.append(f"drawn small: enlarged {info['enlarged']:.1f}x")
+    return '; '.join(said)
 
 # %% ../nbs/30_pipeline.ipynb #bf1c1761
 @patch
@@ -169,18 +177,21 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
           normalize:bool=True, # re-draw with the training pen at the training size (see above); False: as it is
           centre:bool=True, # with normalize: move the ink to the middle of the frame, a small drawing enlarged (`normalize_sketch`)
           level:float|None=None, # a level-conditioned G1's calibration level (default `self.level`)
+          page:bool=True, # with normalize: cut a photographed page out of its surroundings (chapter 04b); False: the picture as it is
          ) -> Result:
     "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."
     batched4 = isinstance(x, torch.Tensor) and x.ndim == 4
     many = batched4 or isinstance(x, (list, tuple))
     items = list(x) if many else [x]
     if not items: raise ValueError("no sketches given")
-    if normalize: sq, geoms = [self.normalize(i, invert, centre) for i in items], [None] * len(items)
-    else: sq, geoms = zip(*[to_square(read_sketch(i, invert), self.size) for i in items])
+    if normalize:
+        infos = [{} for _ in items]
+        sq, geoms, notes = [self.normalize(i, invert, centre, page, d) for i, d in zip(items, infos)], [None] * len(items), [_note(d) for d in infos]
+    else: (sq, geoms), notes = zip(*[to_square(read_sketch(i, invert), self.size) for i in items]), None
     S = torch.stack(list(sq))
     R = self.refine(S, level)
     P = self.synthesise(R if calibrate else S)
     outs = [[t.cpu() if g is None else from_square(t.cpu(), g) for t, g in zip(v, geoms)] for v in (S, R, P)]
-    if not many: return Result(*(o[0] for o in outs))
-    if batched4: return Result(*(torch.stack(o) for o in outs))
-    return Result(*outs)
+    if not many: return Result(*(o[0] for o in outs), notes=notes and notes[0])
+    if batched4: return Result(*(torch.stack(o) for o in outs), notes=notes)
+    return Result(*outs, notes=notes)
