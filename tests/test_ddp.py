@@ -42,7 +42,7 @@ def test_two_process_ddp_replicas_stay_identical(tmp_path):
         shutil.rmtree(tmp_path/'run', ignore_errors=True)                          # once more, from scratch
         r = subprocess.run(cmd(), capture_output=True, text=True, env=env, timeout=180)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    r0, r1 = (torch.load(tmp_path/'run'/f'rank{i}.pt') for i in (0, 1))
+    r0, r1 = (torch.load(tmp_path/'run'/f'rank{i}.pt', weights_only=True) for i in (0, 1))
     assert r0['wrapped'] == r1['wrapped'] == {'G': 'GanDDP', 'D': 'GanDDP'}
     assert r0['steps_per_epoch'] == 3  # 24 items sharded over 2 ranks, batches of 4
     # lr_decay 0.5 of 6 steps: the last step at 1/3 of the rates, the same on both replicas

@@ -42,7 +42,7 @@ def test_kill_and_resume_is_bit_exact(tmp_path, workers):
     a, b = (tmp_path/'straight'/'losses.csv').read_text(), (tmp_path/'killed'/'losses.csv').read_text()
     assert a == b, "losses.csv of the resumed run differs from the uninterrupted run"
     assert len(a.splitlines()) == 16  # header + 15 steps, none duplicated
-    wa, wb = torch.load(tmp_path/'straight'/'final.pt'), torch.load(tmp_path/'killed'/'final.pt')
+    wa, wb = (torch.load(tmp_path/d/'final.pt', weights_only=True) for d in ('straight', 'killed'))
     for m in wa:
         for k in wa[m]: assert torch.equal(wa[m][k], wb[m][k]), f"{m}.{k} differs"
 
