@@ -81,11 +81,11 @@ def line_share(ink, # HxW ink map in [0,1] (1 = stroke), any size, as `normalize
                size:int=128, # measured at twice this size, as `normalize_sketch` works
                page:bool=True, # on the photographed page alone, where `find_page` finds one (as `normalize_sketch`)
               ) -> float:
-    "The share of the ink that lies on the lines `normalize_sketch` traces (1 for a line drawing, or for no ink at all)."
+    "The share of the ink that lies on lines, faint ones too, rather than in areas of tone (1 for a line drawing, or for no ink at all)."
     from skimage.morphology import skeletonize
     wa, k, t = _work(_page_of(_ink_map(ink))[0] if page else _ink_map(ink), size)
     if t is None: return 1.
     r = round(2 * max(1., k))  # 2 px of the input, at least: a small sketch enlarged has its rims enlarged too
-    near = cv2.dilate(skeletonize(wa > t).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0  # near a centre line
     m = np.where(wa > 0.05, wa, 0)
+    near = cv2.dilate(skeletonize(m > 0).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0  # near a centre line
     return float(m[near].sum() / max(float(m.sum()), 1e-6))

@@ -107,7 +107,8 @@ def find_paper(ink, # HxW ink map (1 = dark): a photo of a page that runs off th
     r, sq = max(1, round(rim * L)), np.ones((3, 3), np.uint8)
     small = cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA) if k < 1 else a
     lines = small - cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))  # thin dark marks
-    if (lines[cv2.dilate(inside, sq, iterations=r) == 0] > 0.2).mean() > 0.005: return None  # lines across it: a shaded part of the drawing
+    around = lines[cv2.dilate(inside, sq, iterations=r) == 0]  # what lies beside the paper
+    if not around.size or (around > 0.2).mean() > 0.005: return None  # nothing, or lines drawn across it: a shaded part of the drawing
     inside = cv2.erode(inside, sq, iterations=r)
     inside[:r] = inside[-r:] = 0; inside[:, :r] = inside[:, -r:] = 0
     return cv2.resize(inside, a.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
