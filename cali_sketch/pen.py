@@ -85,3 +85,14 @@ def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
     pieces = n - 1
     return {'pieces/100px': 100 * pieces / max(length, 1.), 'specks %': 100 * float(area[area < 10].sum()) / max(float(area.sum()), 1.),
             'px/piece': length / max(pieces, 1), 'stroke px': length}
+
+# %% ../nbs/04a_pen.ipynb #35b6b17e
+_MOVED = {'normalize_sketch': 'normalize', 'line_share': 'normalize', 'find_page': 'page', 'straighten_page': 'page'}
+
+def __getattr__(name:str):
+    "A name that moved to chapter 04b or 04c, loaded from there with a warning that says so."
+    if name not in _MOVED: raise AttributeError(f"module 'cali_sketch.pen' has no attribute {name!r}")
+    import warnings
+    from importlib import import_module
+    warnings.warn(f"cali_sketch.pen.{name} moved to cali_sketch.{_MOVED[name]}.{name}: import it from there", DeprecationWarning, stacklevel=2)
+    return getattr(import_module(f'cali_sketch.{_MOVED[name]}'), name)
