@@ -158,7 +158,7 @@ def normalize(self:CaliSketch, x, # a sketch (anything `read_sketch` takes)
               info:dict|None=None, # filled with what was done (see `normalize_sketch`)
              ) -> torch.Tensor:
     "The sketch as the networks were trained on it: (1,size,size), training pen; `EmptySketchError` if no stroke survives."
-    S = normalize_sketch(read_sketch(x, invert)[0].numpy(), self.size, centre=centre, page=page, info=info)
+    S = normalize_sketch(read_sketch(x, invert, page=page)[0].numpy(), self.size, centre=centre, page=page, info=info)
     if S.max() < 0.25:
         raise EmptySketchError(_name(x), "no strokes left after normalisation: only dots or specks; draw some lines")
     return torch.from_numpy(S)[None]

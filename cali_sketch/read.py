@@ -54,6 +54,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 min_size:int=8, # smaller images are refused
                 min_ink:float=1e-4, # a sketch needs at least this fraction of stroke pixels
                 min_lines:float|None=0.9, # warn (`NotASketchWarning`) when less of the ink lies on lines (`normalize.line_share`); None: never
+                page:bool=True, # measure that on a photographed page alone, as the normaliser will trace it (False: the whole picture)
                ) -> torch.Tensor:
     "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
     name = _name(x)
@@ -72,7 +73,7 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     if invert: t = 1 - t
     if (t > 0.25).float().mean() < min_ink:
         raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform); draw some lines first")
-    if min_lines is not None and (share := line_share(t[0].numpy())) < min_lines:
+    if min_lines is not None and (share := line_share(t[0].numpy(), page=page)) < min_lines:
         warnings.warn(f"{name}: only {share:.0%} of its ink lies on lines, where a line drawing has nearly all of it (the real freehand "
                       "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph, a shaded drawing, or a "
                       "page photographed with the table around it but not found as a page (on a surface as light as the paper, curled or "
