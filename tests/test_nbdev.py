@@ -32,6 +32,14 @@ def test_package_in_sync_with_notebooks(tmp_path):
         if not q.exists() or q.read_text() != p.read_text(): diff.append(str(q.relative_to(ROOT)))
     assert not diff, f"run nbdev_export and commit: out of sync with the notebooks: {diff}"
 
+def test_module_docstrings_are_whole():
+    "Each module's docstring is its chapter's summary, whole: nbdev takes only the first line of the title's blockquote."
+    cut = []
+    for mod in sorted((ROOT/'cali_sketch').glob('*.py')):
+        first = mod.read_text().split('\n', 1)[0]
+        if first.startswith('"""') and not first.rstrip().endswith(('."""', ')"""', '?"""', '!"""')): cut.append(f"{mod.name}: {first[:80]}...")
+    assert not cut, "a title blockquote spans several lines, so the module docstring stops mid-sentence; make it one line:\n" + '\n'.join(cut)
+
 @pytest.mark.parametrize('nb', NBS, ids=[p.stem for p in NBS])
 def test_notebook(nb):
     "Every cell of the notebook runs and its tests pass (slow/cuda cells skipped, as in CPU CI)."
