@@ -71,7 +71,9 @@ def unpack_edges(im) -> tuple[np.ndarray, np.ndarray]:
 
 STROKES_VERSION = 1  # bump when chapter 04's tracing changes: `prepare` then re-traces every sample (no HED)
 
-def strokes_path(out, name:str) -> Path: return Path(out)/'strokes'/f'{name}.npz'
+def strokes_path(out, name:str) -> Path:
+    "Where `prepare` keeps sample `name`'s traced strokes in prepared folder `out`."
+    return Path(out)/'strokes'/f'{name}.npz'
 
 def write_strokes(out, name:str, gc:np.ndarray, ld:np.ndarray) -> Strokes:
     "Trace the strokes of one sample's edge maps (`strokes.face_strokes`) and write them atomically."

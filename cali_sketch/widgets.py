@@ -49,7 +49,9 @@ def image_widget(width:int=192) -> W.Image:
     "An empty `ipywidgets.Image` shown `width` px wide."
     return W.Image(format='png', width=width, layout=W.Layout(border='1px solid #ddd'))
 
-def blank_png(size:int=8) -> bytes: return png_bytes(np.full((size, size, 3), 240, np.uint8))
+def blank_png(size:int=8) -> bytes:
+    "A plain light-grey PNG: what a picture shows before it has anything to show."
+    return png_bytes(np.full((size, size, 3), 240, np.uint8))
 
 # %% ../nbs/32_widgets.ipynb #75bc0ae1
 def show_picture(w:W.Image, # the widget

@@ -40,6 +40,17 @@ def test_module_docstrings_are_whole():
         if first.startswith('"""') and not first.rstrip().endswith(('."""', ')"""', '?"""', '!"""')): cut.append(f"{mod.name}: {first[:80]}...")
     assert not cut, "a title blockquote spans several lines, so the module docstring stops mid-sentence; make it one line:\n" + '\n'.join(cut)
 
+def test_public_names_have_docstrings():
+    "Every function and class a module exports says what it is for (`help()` and the docs show nothing otherwise)."
+    import importlib, inspect
+    bare = []
+    for f in sorted((ROOT/'cali_sketch').glob('[!_]*.py')):
+        mod = importlib.import_module(f'cali_sketch.{f.stem}')
+        for n in getattr(mod, '__all__', []):
+            o = getattr(mod, n, None)
+            if (inspect.isfunction(o) or inspect.isclass(o)) and o.__module__ == mod.__name__ and not (o.__doc__ or '').strip(): bare.append(f'{f.stem}.{n}')
+    assert not bare, f"exported without a docstring: {bare}"
+
 @pytest.mark.parametrize('nb', NBS, ids=[p.stem for p in NBS])
 def test_notebook(nb):
     "Every cell of the notebook runs and its tests pass (slow/cuda cells skipped, as in CPU CI)."
