@@ -90,12 +90,16 @@ WORKER = textwrap.dedent('''
     import torch.distributed as dist
     from cali_sketch.learner import *
     from cali_sketch.toy import *
-    out, steps, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1'
+    out, steps, resume, hold = sys.argv[1], int(sys.argv[2]), sys.argv[3] == '1', sys.argv[4] == '1'
     rank = int(os.environ['RANK'])
-    open(os.path.join(os.path.dirname(out), f'pid{rank}'), 'w').write(str(os.getpid()))
+    with open(os.path.join(os.path.dirname(out), f'pid{rank}'), 'w') as f: f.write(str(os.getpid()))
     class Slow(ToyStage):
         def step(self, learn, b):
-            import time; time.sleep(0.05); return super().step(learn, b)
+            import time; t0 = time.time()
+            if hold and rank == 1 and learn.step == 4:  # wait for the test's SIGTERM mid-run, however slow the machine
+                while not learn.stop_signal and time.time() - t0 < 120: time.sleep(0.01)
+            else: time.sleep(0.05)
+            return super().step(learn, b)
     cfg = TrainConfig(steps=steps, batch_size=4, log_every=1, ckpt_every=1000, ckpt_minutes=0, sample_every=0, device='cpu', out=out)
     try: Learner(*toy_gan(0), Slow(), ToyPairs(24), cfg, progress=False).fit(resume=resume)
     except TrainingInterrupted as e: dist.destroy_process_group(); sys.exit(e.exit_code)
@@ -116,11 +120,12 @@ def _torchrun_done(tmp, out, steps, resume):
         if p.returncode == 0 or 'terminate called without an active exception' not in e: return p.returncode, e
     return p.returncode, e
 
-def _torchrun(tmp, out, steps, resume):
+def _torchrun(tmp, out, steps, resume, hold=False):
+    "torchrun with two CPU ranks; `hold`: rank 1 waits in step 4 until it is signalled (else the run could end before the signal lands)."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', '2', '--master_addr', '127.0.0.1',
-                             '--master_port', str(port), str(tmp/'worker.py'), str(out), str(steps), str(int(resume))],
+                             '--master_port', str(port), str(tmp/'worker.py'), str(out), str(steps), str(int(resume)), str(int(hold))],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 def test_sigterm_under_torchrun_stops_every_rank_on_one_step(tmp_path):
@@ -128,7 +133,7 @@ def test_sigterm_under_torchrun_stops_every_rank_on_one_step(tmp_path):
     (tmp_path/'worker.py').write_text(WORKER)
     rc, e = _torchrun_done(tmp_path, tmp_path/'straight', 12, False)
     assert rc == 0, e[-3000:]
-    out = tmp_path/'stopped'; p = _torchrun(tmp_path, out, 12, False)
+    out = tmp_path/'stopped'; p = _torchrun(tmp_path, out, 12, False, hold=True)
     t0 = time.time()
     while len(_rows(out)) < 3:
         assert p.poll() is None and time.time() - t0 < 120, p.communicate()[1][-3000:]
@@ -137,7 +142,7 @@ def test_sigterm_under_torchrun_stops_every_rank_on_one_step(tmp_path):
     o, e = p.communicate(timeout=180)
     assert p.returncode != 0, 'torchrun should report the stopped workers'
     ck = torch.load(out/'last.pt', weights_only=True)
-    assert ck['world'] == 2 and 3 <= ck['step'] < 12 and ck['step'] == int(_rows(out)[-1][0]), (ck['step'], _rows(out)[-1:], e[-2000:])
+    assert ck['world'] == 2 and ck['step'] == 4 and ck['step'] == int(_rows(out)[-1][0]), (ck['step'], _rows(out)[-1:], e[-2000:])
     rc, e = _torchrun_done(tmp_path, out, 12, True)
     assert rc == 0, e[-3000:]
     assert (out/'losses.csv').read_text() == (tmp_path/'straight'/'losses.csv').read_text()
