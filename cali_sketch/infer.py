@@ -63,6 +63,7 @@ def _infer_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
     p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the drawing where and as large as it was drawn on its page (default: centred, and enlarged when smaller than the training sketches)')
     p.add_argument('--no-page', action='store_true', help='with normalisation: take a photo as it is (default: a page photographed on a darker surface is cut out of it)')
+    p.add_argument('--keep-rules', action='store_true', help='with normalisation: trace the printed rules of ruled paper too (default: they are found and taken away)')
     p.add_argument('--level', type=float, metavar='L', help='calibration level in [0,1] of a level-conditioned model (0: trust the strokes, 1: fix everything; default 0.5)')
     return p
 
@@ -119,7 +120,7 @@ def infer_cli(argv:list[str]|None=None) -> int:
         except ValueError as e: err(e); return 2
     bad, said = 0, set()
     for s, fs in plan:
-        try: res = _run_one(pipe, s, said, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre, page=not a.no_page)
+        try: res = _run_one(pipe, s, said, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre, page=not a.no_page, rules=not a.keep_rules)
         except (OSError, ValueError) as e: err(e); bad += 1; continue
         try:
             for k, im in (('S', 1 - res.S), ('R', 1 - res.R), ('P', res.P)): save_image(im, fs[k])

@@ -154,11 +154,11 @@ def synthesise(self:CaliSketch, R:torch.Tensor) -> torch.Tensor:
 # %% ../nbs/30_pipeline.ipynb #480e88e5
 @patch
 def normalize(self:CaliSketch, x, # a sketch (anything `read_sketch` takes)
-              invert:bool|None=None, centre:bool=True, page:bool=True,
+              invert:bool|None=None, centre:bool=True, page:bool=True, rules:bool=True,
               info:dict|None=None, # filled with what was done (see `normalize_sketch`)
              ) -> torch.Tensor:
     "The sketch as the networks were trained on it: (1,size,size), training pen; `EmptySketchError` if no stroke survives."
-    S = normalize_sketch(read_sketch(x, invert, page=page)[0].numpy(), self.size, centre=centre, page=page, info=info)
+    S = normalize_sketch(read_sketch(x, invert, page=page)[0].numpy(), self.size, centre=centre, page=page, rules=rules, info=info)
     if S.max() < 0.25:
         raise EmptySketchError(_name(x), "no strokes left after normalisation: only dots or specks; draw some lines")
     return torch.from_numpy(S)[None]
@@ -166,6 +166,7 @@ def normalize(self:CaliSketch, x, # a sketch (anything `read_sketch` takes)
 def _note(info:dict) -> str:
     "What `normalize_sketch` did beyond re-drawing (its `info`), in words; '' when nothing."
     said = [info['page']] if info.get('page') else []
+    if info.get('rules'): said.append(f"ruled paper: {info['rules']} rules taken away")
     if info.get('enlarged'): said.append(f"drawn small: enlarged {info['enlarged']:.1f}x")
     return '; '.join(said)
 
@@ -178,6 +179,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
           centre:bool=True, # with normalize: move the ink to the middle of the frame, a small drawing enlarged (`normalize_sketch`)
           level:float|None=None, # a level-conditioned G1's calibration level (default `self.level`)
           page:bool=True, # with normalize: cut a photographed page out of its surroundings (chapter 04b); False: the picture as it is
+          rules:bool=True, # with normalize: take away the printed rules of ruled paper (chapter 04b); False: trace them too
          ) -> Result:
     "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."
     batched4 = isinstance(x, torch.Tensor) and x.ndim == 4
@@ -186,7 +188,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
     if not items: raise ValueError("no sketches given")
     if normalize:
         infos = [{} for _ in items]
-        sq, geoms, notes = [self.normalize(i, invert, centre, page, d) for i, d in zip(items, infos)], [None] * len(items), [_note(d) for d in infos]
+        sq, geoms, notes = [self.normalize(i, invert, centre, page, rules, d) for i, d in zip(items, infos)], [None] * len(items), [_note(d) for d in infos]
     else: (sq, geoms), notes = zip(*[to_square(read_sketch(i, invert), self.size) for i in items]), None
     S = torch.stack(list(sq))
     R = self.refine(S, level)

@@ -92,3 +92,12 @@ def test_photo_results_script(tmp_path):
         assert p['chamfer S now'] < 2 < 3.5 < p['chamfer S whole picture'], p  # the page's edges traced, or left out
         assert p['P now - P of scan'] < 0.7 * p['P whole picture - P of scan'] and not p['warned now'] and p['line_share now'] > 0.95, p
     assert m['warned now'] == {'desk': 0, 'close-up': 0}
+
+def test_ruled_results_script(tmp_path):
+    "scripts/ruled_results.py: pencil on ruled paper, flat, on a desk and close up: the rules are taken away, said, and P comes close to the P without them."
+    m, out = _results_script('ruled_results', tmp_path)
+    assert len(m['per_page']) == 3 * len(list(FREEHAND.glob('*.png'))) and '| close-up |' in out
+    for p in m['per_page']:
+        assert 'rules taken away' in p['notes'] and p['chamfer S rules traced'] > 2, p  # behind bars when traced
+        assert p['chamfer S now'] < (0.2 if p['page'] == 'flat' else 1 if p['page'] == 'desk' else 2.5), p
+        assert p['P now - P without rules'] < 0.7 * p['P rules traced - P without rules'], p
