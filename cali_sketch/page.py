@@ -113,12 +113,36 @@ def find_paper(ink, # HxW ink map (1 = dark): a photo of a page that runs off th
     inside[:r] = inside[-r:] = 0; inside[:, :r] = inside[:, -r:] = 0
     return cv2.resize(inside, a.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
+def _tilt(v) -> float:
+    "Degrees a close-up's paper (mask `v`, `find_paper`'s) is turned by: the length-weighted mean of its visible edges' angles to the nearest axis."
+    cs, _ = cv2.findContours(np.asarray(v, np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not cs: return 0.
+    h, w = v.shape; L = max(h, w); e, angs, wts = 0.03 * L, [], []
+    poly = cv2.approxPolyDP(max(cs, key=cv2.contourArea), 0.01 * L, True).reshape(-1, 2).astype(np.float64)
+    for p, q in zip(poly, np.roll(poly, -1, 0)):
+        (mx, my), d = (p + q) / 2, q - p
+        if min(mx, w - 1 - mx, my, h - 1 - my) < e or np.hypot(*d) < 0.1 * L: continue  # along the picture's border, or short
+        angs.append((np.degrees(np.arctan2(d[1], d[0])) + 45) % 90 - 45); wts.append(np.hypot(*d))
+    return float(np.average(angs, weights=wts)) if angs else 0.
+
+def _surface_to_paper(a, v) -> np.ndarray:
+    "`a` with what is not paper (`~v`) given the tone of the paper nearby: its shading carried on, so that no step is left to trace."
+    h, w = a.shape; k = min(1., 256 / max(h, w)); sz = (max(1, round(w * k)), max(1, round(h * k)))
+    on = (cv2.resize(v.astype(np.float32), sz, interpolation=cv2.INTER_AREA) > 0.99).astype(np.float32)
+    paper = cv2.morphologyEx(cv2.resize(a, sz, interpolation=cv2.INTER_AREA), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))  # strokes opened away
+    s = 0.03 * max(sz); num, den = cv2.GaussianBlur(paper * on, (0, 0), s), cv2.GaussianBlur(on, (0, 0), s)
+    tone = np.median(paper[on > 0]) if on.any() else np.median(a)
+    near = cv2.resize(np.where(den > 0.05, num / np.maximum(den, 1e-6), tone).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(v, a, near).astype(np.float32)
+
 def _page_of(a:np.ndarray) -> tuple[np.ndarray, str|None]:
-    "Ink map `a` itself; the page `find_page` finds in it, straightened; or `a` with all but `find_paper`'s paper given the paper's tone. And which (None: `a`)."
+    "Ink map `a` itself; the page `find_page` finds in it, straightened; or `a` with all but `find_paper`'s paper given the paper's tone, turned upright. And which (None: `a`)."
     if (q := find_page(a)) is not None: return straighten_page(a, q), 'a page on a darker surface: found and straightened'
     if (v := find_paper(a)) is None: return a, None
-    tone = np.float32(np.median(a[::4, ::4][v[::4, ::4]]))  # the paper's, from every 16th pixel: a phone photo has millions
-    return np.where(v, a, tone), 'a close-up of a page: the surface beside it left out'
+    out, t, how = _surface_to_paper(a, v), _tilt(v), 'a close-up of a page: the surface beside it left out'
+    if abs(t) < 1: return out, how  # a degree or less: not worth a resampling
+    h, w = a.shape; M = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), t, 1.)  # the corners it turns in carry the paper on
+    return cv2.warpAffine(out, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), f"{how}, turned {abs(t):.1f} degrees upright"
 
 
 # %% ../nbs/04b_page.ipynb #dc784d1a
