@@ -40,14 +40,14 @@ def _signal_after(p, run:Path, steps:int, sig):
 @pytest.mark.parametrize('sig,code', [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_saves_the_step_reached_and_resume_is_exact(tmp_path, prepared, sig, code):
     "Ctrl-C or SIGTERM: the step finishes, its checkpoint is written, exit 130/143; --resume ends where an uninterrupted run does."
-    args = ['--stage', 'scn', '--data', prepared, *SMALL, '--steps', '14']
+    args = ['--stage', 'scn', '--data', prepared, *SMALL, '--steps', '30']  # 27 steps after the signal is sent: room for a slow machine
     straight = run_cli('train', *args, '--out', tmp_path/'straight', tmp=tmp_path, timeout=300)
     assert straight.returncode == 0, straight.stderr
     out = tmp_path/'stopped'
     rc, so, se = _signal_after(_train(tmp_path, [*args, '--out', out]), out, 3, sig)
     assert rc == code, (rc, se[-3000:])
     ck = torch.load(out/'last.pt', weights_only=True)
-    assert ck['step'] == int(_rows(out)[-1][0]) >= 3 and ck['step'] < 14, (ck['step'], _rows(out)[-1])
+    assert ck['step'] == int(_rows(out)[-1][0]) >= 3 and ck['step'] < 30, (ck['step'], _rows(out)[-1])
     assert f"after step {ck['step']}" in se and '--resume' in se and 'Traceback' not in se, se
     assert 'fit(resume=True)' not in se and se.rstrip().endswith('--resume'), se  # the command line's hint, not the Python one
     assert (out/'losses.png').read_bytes()[:4] == b'\x89PNG'  # the curves of the steps done, as a finished run has them
