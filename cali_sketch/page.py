@@ -212,39 +212,53 @@ def _across(on, rest, R:int, axis:int) -> np.ndarray:
     r = rest.astype(np.uint8)
     return on & (cv2.dilate(r, k1, anchor=a1) > 0) & (cv2.dilate(r, k2, anchor=a2) > 0)
 
-def remove_rules(ink, # HxW ink map (1 = stroke), the paper taken away: the normaliser's working copy
-                 t:float, # the threshold it traces at: ink above `t` is a stroke (above `t`/2: where rules are whole)
-                 min_len:float=0.5, # rules span at least this share of the width ...
-                 n_rules:int=4, # ... and at least this many, parallel and evenly spaced, make ruled paper
-                 tilt:float=8., # degrees: rules this far from horizontal are looked for
-                ) -> tuple[np.ndarray, int]:
-    "The strokes to trace (`ink` > `t`) without the printed rules (and margin line) of ruled paper, except where a stroke crosses or lies on them; and how many rules (0: none found)."
-    ink = _ink_map(ink); m, low = ink > t, ink > t / 2
-    h, w = m.shape; angs = np.arange(-tilt, tilt + 1e-3, 1.)
-    lab, found = _lines(low, round(0.6 * min_len * w), angs, 1)
-    if sum(s >= min_len * w for _, s, _, _ in found) < n_rules: return m, 0
+def _family(low, min_len:float, n_rules:int, tilt:float) -> tuple[np.ndarray, int, float]:
+    "The rules of mask `low` that run across it (within `tilt` degrees of its rows): (mask, how many, their angle); (empty, 0, 0) if they are not ruled paper."
+    h, w = low.shape; none = (np.zeros_like(low), 0, 0.)
+    lab, found = _lines(low, round(0.6 * min_len * w), np.arange(-tilt, tilt + 1e-3, 1.), 1)
+    if sum(s >= min_len * w for _, s, _, _ in found) < n_rules: return none
     mid = np.median([a if a < 90 else a - 180 for _, _, a, _ in found])  # the rules' angle
     par = sorted(o for _, s, a, o in found if s >= min_len * w and abs((a - mid + 90) % 180 - 90) < 3)
     gaps = np.diff(par); g = np.median(gaps) if len(gaps) else 0
     if len(par) < n_rules or g < 3 or np.mean(np.abs(gaps - g) < 0.25 * g) < 0.6 or len(par) < 0.6 * ((par[-1] - par[0]) / g + 1):
-        return m, 0  # not parallels evenly spaced all the way: drawn lines
-    ys, xs = np.nonzero(lab); o = np.round(ys - xs * np.tan(np.radians(mid))).astype(int); o -= o.min()
-    prof = np.convolve(np.bincount(o), np.ones(3), 'same')  # straight ink along each line at the rules' angle
-    rules = np.zeros_like(m); rules[ys, xs] = prof[o] >= 0.6 * min_len * w  # on a line that runs far across: pieces joined by a stroke too
-    lab2, found2 = _lines(low, round(0.5 * h), 90 + angs, 0)  # a margin line: across the rules, half the height, near a side
-    side = lambda i: min(x := np.nonzero(lab2 == i)[1].mean(), w - x) < 0.3 * w  # its middle in the outer 30 % of the width
-    margin = np.isin(lab2, [i for i, _, a, _ in found2 if abs(a - 90 - mid) < 3 and side(i)])
-    rest, drop = low & ~rules & ~margin, rules & margin  # where the margin crosses a rule, both are the page's
-    for on, axis in ((rules, 1), (margin, 0)):
+        return none  # not parallels evenly spaced all the way: drawn lines
+    yy, xx = np.mgrid[:h, :w]; line = np.round(yy - xx * np.tan(np.radians(mid))).astype(int) + h  # the line at the rules' angle each pixel is on
+    prof = np.convolve(np.bincount(line[lab > 0], minlength=2 * h + w), np.ones(3), 'same')  # the straight ink along each
+    short, _ = _lines(low, round(0.05 * w), mid + np.arange(-1, 1.1), 1)  # straight pieces a twentieth as long: a rule's end cut off by a page's edge
+    return ((lab > 0) | (short > 0)) & (prof[line] >= 0.6 * min_len * w), len(par), float(mid)  # on a line whose straight ink runs far across
+
+def _margin(low, mid:float, tilt:float) -> np.ndarray:
+    "A margin line of ruled paper whose rules lie at `mid` degrees: straight, across them, half the height long, its middle in the outer 30 % of the width."
+    h, w = low.shape; lab, found = _lines(low, round(0.5 * h), 90 + np.arange(-tilt, tilt + 1e-3, 1.), 0)
+    side = lambda i: min(x := np.nonzero(lab == i)[1].mean(), w - x) < 0.3 * w
+    return np.isin(lab, [i for i, _, a, _ in found if abs(a - 90 - mid) < 3 and side(i)])
+
+def remove_rules(ink, # HxW ink map (1 = stroke), the paper taken away: the normaliser's working copy
+                 t:float, # the threshold it traces at: ink above `t` is a stroke (above `t`/2: where rules are whole)
+                 min_len:float=0.5, # rules span at least this share of the page ...
+                 n_rules:int=4, # ... and at least this many, parallel and evenly spaced, make ruled paper
+                 tilt:float=8., # degrees: rules this far from the picture's rows (or columns) are looked for
+                ) -> tuple[np.ndarray, int]:
+    "The strokes to trace (`ink` > `t`) without the printed lines of ruled or squared paper (and a margin line), except where a stroke crosses or lies on them; and how many lines (0: none found)."
+    ink = _ink_map(ink); m, low = ink > t, ink > t / 2
+    rows, nr, mid = _family(low, min_len, n_rules, tilt)  # rules across the page
+    cols, nc, mid2 = _family(low.T, min_len, n_rules, tilt); cols = cols.T  # and down it: squared paper, or a page turned a quarter
+    if not nr and not nc: return m, 0
+    if nr and not nc: cols = _margin(low, mid, tilt)
+    if nc and not nr: rows = _margin(low.T, mid2, tilt).T
+    rest, drop = low & ~rows & ~cols, np.zeros_like(m)
+    lr = np.median(ink[(rows | cols) & m]) if ((rows | cols) & m).any() else 1.  # the lines' ink, and the strokes'
+    ls = np.median(ink[m & ~rows & ~cols]) if (m & ~rows & ~cols).any() else 0.
+    dark = ink > (lr + ls) / 2 if ls > 1.2 * lr else np.zeros_like(m)  # strokes darker than the rules: where a line is that dark, a stroke lies on it
+    R = max(2, int(np.median(_runs(low, 0)[rows]))) + 2 if rows.any() else 2
+    drop |= rows & cols & ~(cv2.dilate(rest.astype(np.uint8), np.ones((2 * R + 1,) * 2, np.uint8)) > 0)  # where the page's lines cross, both are the page's, unless a stroke passes
+    for on, axis in ((rows, 1), (cols, 0)):
         if not on.any(): continue
         across = 1 - axis; R = max(2, int(np.median(_runs(low, across)[on]))) + 2
         run = _runs(m, across); T = max(1, int(np.median(run[on & m]))) if (on & m).any() else 1
-        keep = _across(on, rest, R, axis)  # a stroke crossing it
-        lr, ls = np.median(ink[on & m]) if (on & m).any() else 1., np.median(ink[m & ~rules & ~margin]) if (m & ~rules & ~margin).any() else 0.
-        if ls > 1.2 * lr: keep |= on & (ink > (lr + ls) / 2)  # strokes darker than the rules: where a rule is that dark, a stroke lies on it
-        drop |= on & (run <= T + 1) & ~keep  # as thin as the line itself, and no stroke crossing or on it
-    if (m & drop).sum() < 0.25 * rules.sum(): return m, 0  # rules too faint to be traced anyway: nothing to do
-    return m & ~drop, len(par)
+        drop |= on & (run <= T + 1) & ~_across(on, rest, R, axis) & ~dark  # as thin as the line itself, and no stroke crossing or on it
+    if (m & drop).sum() < 0.25 * (rows | cols).sum(): return m, 0  # rules too faint to be traced anyway: nothing to do
+    return m & ~drop, nr + nc
 
 # %% ../nbs/04b_page.ipynb #2152a794
 def on_ruled_paper(ink, # HxW ink map of a drawing (1 = stroke)
@@ -252,10 +266,12 @@ def on_ruled_paper(ink, # HxW ink map of a drawing (1 = stroke)
                    rule:float=0.3, # the rules' ink
                    pencil:float=0.6, # the strokes' ink: pencil, not a black pen
                    margin:int|None=30, # x of the margin line (None: none)
-                   first:int=5, # y of the first rule
+                   first:int=5, # y (and x) of the first rule
+                   squared:bool=False, # lines down the page too, `every` apart: squared paper
                   ) -> np.ndarray:
-    "The drawing as if drawn in pencil on a page of a ruled notebook (ink map): rules every `every` px and a margin line under its strokes."
+    "The drawing as if drawn in pencil on a page of a ruled (or squared) notebook (ink map): rules every `every` px and a margin line under its strokes."
     a = _ink_map(ink) * pencil; r = np.zeros_like(a)
     r[first::every] = rule
+    if squared: r[:, first::every] = rule
     if margin is not None: r[:, margin] = rule
     return np.maximum(a, r)
