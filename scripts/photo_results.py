@@ -12,29 +12,23 @@ cut so that the page runs off two sides), saved as a JPEG as a phone would, and 
 S, both scaled to span 0.9 of the frame (the strokes, whatever their size), and the mean absolute difference of P.
 Writes figure.png, metrics.json and metrics.md.
 """
-import argparse, json, sys, tempfile, warnings
+import tempfile, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+import _freehand  # beside this script: the command line, model and results folder these scripts share
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--model', default=None, help='a shipped model (default: the default one)')
-    ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'), help='folder of real freehand sketches (PNG)')
-    ap.add_argument('--out', default=str(ROOT/'results'/'photographed-cpu'))
+    ap = _freehand.parser(__doc__, 'photographed-cpu')
     a = ap.parse_args(argv)
-    from cali_sketch.pipeline import CaliSketch
     from cali_sketch.read import read_sketch, NotASketchWarning
     from cali_sketch.page import photograph
     from cali_sketch.normalize import normalize_sketch, line_share
     from cali_sketch.metrics import chamfer
-    from cali_sketch.core import show_grid, fig_to_png, atomic_write
-    pipe = CaliSketch.from_pretrained(a.model) if a.model else CaliSketch.from_pretrained()
-    paths = sorted(Path(a.sketches).glob('*.png'))
-    if not paths: raise SystemExit(f"--sketches {a.sketches}: no PNG sketches")
+    from cali_sketch.core import show_grid
+    pipe, paths = _freehand.load(a)
     run = lambda S: pipe.synthesise(pipe.refine(torch.from_numpy(S)[None, None]))[0]
     tmp, rows, per = Path(tempfile.mkdtemp()), [], []
     for n, p in enumerate(paths):
@@ -56,18 +50,11 @@ def main(argv=None):
                         'warned now': any(issubclass(x.category, NotASketchWarning) for x in w)})
             row += [torch.from_numpy(ph)[None], Pb, res.P]
         rows.append(row + [P0])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     fig = show_grid(rows, ['on a desk', 'P, whole picture', 'P now', 'close-up', 'P, whole picture', 'P now', 'P of the scan'], size=1.5,
                     suptitle=f"{a.model or 'the default'} ({pipe.size} px, CPU-trained): freehand sketches photographed (simulated), as infer reads them")
-    with atomic_write(out/'figure.png') as fh: fh.write(fig_to_png(fig))
-    keys = [k for k in per[0] if k not in ('sketch', 'photo', 'size', 'warned now')]
-    rng = {kind: {k: [float(np.min(v := [r[k] for r in per if r['photo'] == kind])), float(np.max(v))] for k in keys} for kind in ('desk', 'close-up')}
+    rng = _freehand.ranges(per, 'photo', [k for k in per[0] if k not in ('sketch', 'photo', 'size', 'warned now')])
     warned = {kind: sum(r['warned now'] for r in per if r['photo'] == kind) for kind in rng}
-    with atomic_write(out/'metrics.json', 'w') as fh:
-        json.dump({'model': a.model or 'default', 'size': pipe.size, 'per_photo': per, 'range': rng, 'warned now': warned}, fh, indent=1)
-    lines = ['| photo | ' + ' | '.join(keys) + ' | warned now |', '|---|' + '---|' * (len(keys) + 1)]
-    lines += [f'| {kind} | ' + ' | '.join(f'{lo:.2f}-{hi:.2f}' for lo, hi in r.values()) + f' | {warned[kind]} of {len(paths)} |' for kind, r in rng.items()]
-    with atomic_write(out/'metrics.md', 'w') as fh: fh.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    _freehand.write(a.out, fig, {'model': a.model or 'default', 'size': pipe.size, 'per_photo': per, 'range': rng, 'warned now': warned},
+                    rng, 'photo', ('warned now', {kind: f'{n} of {len(paths)}' for kind, n in warned.items()}))
 
 if __name__ == '__main__': main()

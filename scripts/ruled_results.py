@@ -11,32 +11,26 @@ a photo, saved (PNG flat, JPEG photos, as a phone would) and read back through t
 without rules, photographed the same way: the Chamfer distance of S (both scaled to span 0.9 of the frame: the
 strokes, whatever their size) and the mean absolute difference of P. Writes figure.png, metrics.json and metrics.md.
 """
-import argparse, json, tempfile, warnings
+import tempfile, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+import _freehand  # beside this script: the command line, model and results folder these scripts share
 KINDS = ('flat', 'desk', 'close-up')
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--model', default=None, help='a shipped model (default: the default one)')
-    ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'), help='folder of real freehand sketches (PNG)')
-    ap.add_argument('--out', default=str(ROOT/'results'/'ruled-paper-cpu'))
+    ap = _freehand.parser(__doc__, 'ruled-paper-cpu')
     ap.add_argument('--every', type=int, default=9, help='px from one rule to the next, at 256')
     ap.add_argument('--rule', type=float, default=0.45, help="the rules' ink (the pencil is 0.6)")
     a = ap.parse_args(argv)
-    from cali_sketch.pipeline import CaliSketch
     from cali_sketch.read import read_sketch
     from cali_sketch.page import photograph, on_ruled_paper
     from cali_sketch.normalize import normalize_sketch
     from cali_sketch.metrics import chamfer
-    from cali_sketch.core import show_grid, fig_to_png, atomic_write
-    pipe = CaliSketch.from_pretrained(a.model) if a.model else CaliSketch.from_pretrained()
-    paths = sorted(Path(a.sketches).glob('*.png'))
-    if not paths: raise SystemExit(f"--sketches {a.sketches}: no PNG sketches")
+    from cali_sketch.core import show_grid
+    pipe, paths = _freehand.load(a)
     tmp, rows, per = Path(tempfile.mkdtemp()), [], []
     def save(ink, f):  # as a user's file: a PNG scan, or a phone's JPEG
         im = Image.fromarray(np.round((1 - np.clip(ink, 0, 1)) * 255).astype(np.uint8))
@@ -60,17 +54,10 @@ def main(argv=None):
                         'P now - P without rules': float((now.P - plain.P).abs().mean())})
             row += [torch.from_numpy(read_sketch(f, min_lines=None)[0].numpy())[None], traced.P, now.P]
         rows.append(row + [plain.P])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     fig = show_grid(rows, [t for k in KINDS for t in (f'pencil, ruled ({k})', 'P, rules traced', 'P now')] + ['P, no rules (close-up)'], size=1.4,
                     suptitle=f"{a.model or 'the default'} ({pipe.size} px, CPU-trained): freehand sketches in pencil on ruled paper (simulated), as infer reads them")
-    with atomic_write(out/'figure.png') as fh: fh.write(fig_to_png(fig))
-    keys = [k for k in per[0] if k not in ('sketch', 'page', 'notes')]
-    rng = {kind: {k: [float(np.min(v := [r[k] for r in per if r['page'] == kind])), float(np.max(v))] for k in keys} for kind in KINDS}
-    with atomic_write(out/'metrics.json', 'w') as fh:
-        json.dump({'model': a.model or 'default', 'size': pipe.size, 'every': a.every, 'rule': a.rule, 'per_page': per, 'range': rng}, fh, indent=1)
-    lines = ['| page | ' + ' | '.join(keys) + ' |', '|---|' + '---|' * len(keys)]
-    lines += [f'| {kind} | ' + ' | '.join(f'{lo:.2f}-{hi:.2f}' for lo, hi in r.values()) + ' |' for kind, r in rng.items()]
-    with atomic_write(out/'metrics.md', 'w') as fh: fh.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    rng = _freehand.ranges(per, 'page', [k for k in per[0] if k not in ('sketch', 'page', 'notes')])
+    _freehand.write(a.out, fig, {'model': a.model or 'default', 'size': pipe.size, 'every': a.every, 'rule': a.rule, 'per_page': per, 'range': rng},
+                    rng, 'page')
 
 if __name__ == '__main__': main()

@@ -10,12 +10,10 @@ sheet, scanned or photographed whole), and run as `cali-sketch infer` runs it. "
 the sketch as drawn (on its own 256 px canvas, at the training sketches' size) says how far the page's blank margin
 moved the result. Writes figure.png (the 2x page) and metrics.json / metrics.md.
 """
-import argparse, json, sys
-from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+import _freehand  # beside this script: the command line, model and results folder these scripts share
 
 def on_page(ink:np.ndarray, k:int) -> np.ndarray:
     "`ink` (1 = stroke) drawn at 1/`k` of a blank page, off-centre."
@@ -24,20 +22,12 @@ def on_page(ink:np.ndarray, k:int) -> np.ndarray:
     return page
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--model', default=None, help='a shipped model (default: the default one)')
-    ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'), help='folder of real freehand sketches (PNG)')
-    ap.add_argument('--out', default=str(ROOT/'results'/'small-drawing-cpu'))
-    a = ap.parse_args(argv)
-    from cali_sketch.pipeline import CaliSketch
+    a = _freehand.parser(__doc__, 'small-drawing-cpu').parse_args(argv)
     from cali_sketch.read import read_sketch
     from cali_sketch.normalize import normalize_sketch
     from cali_sketch.metrics import chamfer
-    from cali_sketch.core import show_grid, fig_to_png, atomic_write
-    pipe = CaliSketch.from_pretrained(a.model) if a.model else CaliSketch.from_pretrained()
-    name = a.model or 'the default'
-    paths = sorted(Path(a.sketches).glob('*.png'))
-    if not paths: raise SystemExit(f"--sketches {a.sketches}: no PNG sketches")
+    from cali_sketch.core import show_grid
+    pipe, paths = _freehand.load(a); name = a.model or 'the default'
     def run(S:np.ndarray):
         S = torch.from_numpy(S)[None, None]; R = pipe.refine(S); return S[0], R[0], pipe.synthesise(R)[0]
     box = lambda S: float(max(np.ptp(np.nonzero(S > 0.25)[0]), np.ptp(np.nonzero(S > 0.25)[1])) + 1) / S.shape[-1]
@@ -56,16 +46,9 @@ def main(argv=None):
                         'chamfer S before': float(chamfer(Sb, S0)), 'chamfer S now': float(chamfer(Sn, S0)),
                         'P before - P as drawn': float((Pb - P0).abs().mean()), 'P now - P as drawn': float((Pn - P0).abs().mean())})
             if k == 2: rows.append([torch.from_numpy(page)[None], Sb, Pb, Sn, Pn, P0])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     fig = show_grid(rows, ['on a page 2x its size', 'S before', 'P before', 'S now (enlarged)', 'P now', 'P as drawn'], size=1.6,
                     suptitle=f"{name} ({pipe.size} px, CPU-trained): real freehand sketches drawn small on a page")
-    with atomic_write(out/'figure.png') as f: f.write(fig_to_png(fig))
-    keys = [k for k in per[0] if k not in ('sketch', 'page')]
-    summary = {f'{k}x': {m: [float(np.min(v := [r[m] for r in per if r['page'] == f'{k}x'])), float(np.max(v))] for m in keys} for k in (2, 3)}
-    with atomic_write(out/'metrics.json', 'w') as f: json.dump({'model': name, 'size': pipe.size, 'per_sketch': per, 'range': summary}, f, indent=1)
-    lines = ['| page | ' + ' | '.join(keys) + ' |', '|---|' + '---|' * len(keys)]
-    lines += [f'| {pg} | ' + ' | '.join(f'{lo:.2f}-{hi:.2f}' for lo, hi in s.values()) + ' |' for pg, s in summary.items()]
-    with atomic_write(out/'metrics.md', 'w') as f: f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    rng = _freehand.ranges(per, 'page', [k for k in per[0] if k not in ('sketch', 'page')])
+    _freehand.write(a.out, fig, {'model': name, 'size': pipe.size, 'per_sketch': per, 'range': rng}, rng, 'page')
 
 if __name__ == '__main__': main()
