@@ -64,6 +64,7 @@ class TrainConfig:
         try: self.betas = tuple(self.betas)
         except TypeError: raise ValueError(f"betas={self.betas!r}: need two numbers in [0, 1)") from None
         if len(self.betas) != 2 or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in self.betas): raise ValueError(f"betas={self.betas}: need two numbers in [0, 1)")
+        self.betas = tuple(float(b) for b in self.betas)  # EdgeConnect's (0, 0.9) as written: Adam wants floats, not an int beside a float
         for k in ('channels_last', 'compile'):
             if not isinstance(getattr(self, k), bool): raise ValueError(f"{k}={getattr(self, k)!r}: must be True or False")
         for k, lo in (('seed', 0), ('batch_size', 1), ('epochs', 1), ('num_workers', -1), ('log_every', 1), ('sample_every', 0), ('ckpt_every', 0), ('keep_every', 0)):
