@@ -35,7 +35,7 @@ class TrainConfig:
     "Everything a training run needs besides the models, the stage and the data."
     stage:str='scn' # 'scn' (G1/D1 alone), 'isn' (G2/D2 alone) or 'joint' (end to end)
     lr_g:float=1e-4 # Adam lr of the generators (EdgeConnect)
-    lr_d:float=1e-5 # Adam lr of the discriminators: 0.1 x lr_g (EdgeConnect)
+    lr_d:float|None=None # Adam lr of the discriminators; None: 0.1 x lr_g (EdgeConnect's ratio: 1e-5 beside 1e-4)
     betas:tuple=(0.0, 0.9) # Adam betas (EdgeConnect)
     batch_size:int=8 # per process
     steps:int|None=None # total optimiser steps; None: `epochs` full passes
@@ -58,6 +58,7 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.stage not in STAGES: raise ValueError(f"stage={self.stage!r}: must be one of {STAGES}")
+        if self.lr_d is None and isinstance(self.lr_g, (int, float)): self.lr_d = self.lr_g / 10  # the ratio follows a changed lr_g
         for k in ('lr_g', 'lr_d'):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1: raise ValueError(f"{k}={v!r}: must be a number in (0, 1)")

@@ -97,7 +97,8 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--vgg19-weights', metavar='PATH', help="torchvision's vgg19-dcbb9e9d.pth (default: the torch hub cache)")
     ap.add_argument('--sketch', choices=list(SKETCH_STYLES), help="training sketches S: human (default: human-like strokes, chapter 05) or edges (edge-pixel corruption, chapter 03)")
     ap.add_argument('--target', choices=list(TARGETS), help='calibration targets: strokes (default: clean strokes) or raw (HED | Canny maps)')
-    ap.add_argument('--isn-input', choices=list(ISN_INPUTS), help='ISN stage input: gt (default), scn (G1(S) of --scn-ckpt) or mix')
+    ap.add_argument('--isn-input', choices=list(ISN_INPUTS), help='ISN stage input: gt (default), scn (G1(S) of --scn-ckpt), mix (per sample one of them; --mix-p) or sketch (the raw S: the no-scn ablation)')
+    ap.add_argument('--mix-p', dest='mix_p', type=float, metavar='P', help='with --isn-input mix: the share of samples whose input is G1(S) (default 0.5)')
     ap.add_argument('--precision', choices=['fp32', 'bf16', 'fp16'], help='fp32 (default) or autocast')
     ap.add_argument('--channels-last', action='store_true', default=None, help='NHWC models and batches (GPU)')
     ap.add_argument('--compile', action='store_true', default=None, help='torch.compile the networks')
@@ -112,6 +113,10 @@ def train_parser() -> argparse.ArgumentParser:
     for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps'),
                  ('keep_every', 'also keep a ckpt_XXXXXX.pt snapshot every N steps (for `cali-sketch average`, chapter 37)')):
         ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=h)
+    ap.add_argument('--lr', dest='lr_g', type=float, metavar='LR', help="Adam learning rate of the generators (default 1e-4, EdgeConnect's); the discriminators' follows at 0.1 x LR unless --lr-d is given")
+    ap.add_argument('--lr-d', dest='lr_d', type=float, metavar='LR', help='Adam learning rate of the discriminators (default 0.1 x --lr)')
+    ap.add_argument('--gan-labels', type=float, nargs=3, metavar=('A', 'B', 'C'), help="LSGAN labels (Mao et al.): A for fakes and B for real samples in D's loss, C what G wants D to say of its fakes (default 0 1 1; the paper's other common choice: -1 1 0)")
+    ap.add_argument('--local-target', dest='local_target', choices=['gt', 'ld'], help="target of the SCN's local calibration term: gt (default: the whole clean sketch E_gt) or ld (the Canny details alone; chapter 13)")
     ap.add_argument('--lr-decay', dest='lr_decay', type=float, metavar='FRAC', help="bring both learning rates down in a straight line to 0 over the run's last FRAC (of --steps or --minutes; pix2pixHD's schedule, chapter 18). Default 0: constant, as EdgeConnect")
     ap.add_argument('--ckpt-minutes', dest='ckpt_minutes', type=float, metavar='M', help='also checkpoint whenever M minutes have passed (default 10; 0: off)')
     ap.add_argument('--log-seconds', dest='log_seconds', type=float, metavar='S', help='output not a terminal: one progress line every S seconds (default 30)')
@@ -139,7 +144,7 @@ def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
 
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every', 'keep_every',
-           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels', 'lr_decay')
+           'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels', 'lr_decay', 'lr_g', 'lr_d', 'local_target', 'mix_p')
 
 def _arch(a) -> dict:
     "ModelConfig overrides from the architecture flags."
@@ -159,6 +164,8 @@ def train_config(a:argparse.Namespace) -> RunConfig:
     "The `RunConfig` of parsed `cali-sketch train` arguments (from the run's checkpoint with --resume)."
     out = a.out or str(Path('runs')/a.stage)
     given = {k: getattr(a, k) for k in _FIELDS if getattr(a, k) is not None}
+    if a.lr_g is not None and a.lr_d is None: given['lr_d'] = a.lr_g / 10  # also on --resume, whose run has its own lr_d
+    if a.gan_labels: given.update(zip(('gan_a', 'gan_b', 'gan_c'), a.gan_labels))
     if a.resume:
         sd = last_checkpoint(out)
         if sd is None: raise FileNotFoundError(f"--resume: {out} holds no checkpoint (last.pt or prev.pt): has this stage been started?")
