@@ -12,6 +12,8 @@ from .data import PreparedFaces, split_of
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .losses import ScnLossWeights, IsnLossWeights
+from .humanlike import HumanConfig
+from .corrupt import CorruptConfig
 from .scn import RunConfig, SCNStage, BACKBONES, ISN_INPUTS, SKETCH_STYLES, TARGETS
 from .isn import ISNStage
 from .joint import JointStage
@@ -122,6 +124,8 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--log-seconds', dest='log_seconds', type=float, metavar='S', help='output not a terminal: one progress line every S seconds (default 30)')
     ap.add_argument('--scn-loss', metavar='KEY=VALUE[,KEY=VALUE]', help=f"SCN loss weights to change, keys {[f.name for f in dataclasses.fields(ScnLossWeights)]} (e.g. cal_global=0,cal_local=0)")
     ap.add_argument('--isn-loss', metavar='KEY=VALUE[,KEY=VALUE]', help=f"ISN loss weights to change, keys {[f.name for f in dataclasses.fields(IsnLossWeights)]} (e.g. perc=0,style=0)")
+    ap.add_argument('--human', metavar='KEY=VALUE[,KEY=VALUE]', help=f"human-like sketch mistakes to change (--sketch human), keys {[f.name for f in dataclasses.fields(HumanConfig)]} (e.g. severity=0.7,breaks=0.3)")
+    ap.add_argument('--corrupt', metavar='KEY=VALUE[,KEY=VALUE]', help=f"edge-pixel corruption to change (--sketch edges), keys {[f.name for f in dataclasses.fields(CorruptConfig)]}")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     return ap
 
@@ -174,8 +178,11 @@ def train_config(a:argparse.Namespace) -> RunConfig:
         _same_model(a, ModelConfig(**d['model']), out)
         cfg = RunConfig.from_dict({**d, **given, 'out': out})
     else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**_arch(a)), **given)
-    for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights)):
-        if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **parse_weights(flag, getattr(a, k), cls))})
+    for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights),
+                         ('--human', 'human', HumanConfig), ('--corrupt', 'corrupt', CorruptConfig)):
+        if getattr(a, k, None) is None: continue
+        over = {f: int(v) if type(getattr(cls(), f)) is int and v == int(v) else v for f, v in parse_weights(flag, getattr(a, k), cls).items()}  # warp_grid=8
+        cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **over)})
     return cfg
 
 def train_cli(argv:list[str]|None=None,
