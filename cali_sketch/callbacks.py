@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv, math, time, random
 import numpy as np
 import torch
-from .core import atomic_write, show_grid, fig_to_png, interactive, _dur, good_checkpoint
+from .core import atomic_write, show_grid, fig_to_png, good_checkpoint
+from .console import interactive, _dur
 
 
 # %% auto #0
@@ -128,7 +129,7 @@ class ProgressCB(Callback):
     "Progress with the latest losses: fastprogress bars when a person watches (`plot=True`: live loss plot), plain log lines every `log_seconds` otherwise."
     order, main_only = 70, True
     def __init__(self, plot:bool=False, # live loss plot (bars only)
-                 live:bool|None=None): # None: bars when a person watches (`core.interactive`), False: log lines always
+                 live:bool|None=None): # None: bars when a person watches (`console.interactive`), False: log lines always
         self.plot, self.want_live = plot, live
     def before_fit(self, learn):
         self.live, self.hist = interactive() if self.want_live is None else self.want_live, {}

@@ -13,9 +13,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
-           'save_image', 'torch_save', 'good_checkpoint', 'seed_everything', 'make_rng', 'FallbackWarning',
-           'announce_fallback', 'check_fields', 'GridFigure', 'show_grid', 'fig_to_png', 'interactive', 'LineProgress',
-           'progress', 'default_device']
+           'save_image', 'torch_save', 'good_checkpoint', 'load_error', 'seed_everything', 'make_rng',
+           'FallbackWarning', 'announce_fallback', 'check_fields', 'GridFigure', 'show_grid', 'fig_to_png',
+           'default_device']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
 class ImageError(ValueError):
@@ -25,12 +25,13 @@ class ImageError(ValueError):
         super().__init__(f"{path}: {reason}")
 
 # %% ../nbs/00_core.ipynb #9a8eb36f
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff')
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif')
 
-def _to_8bit(im: Image.Image) -> Image.Image:
-    "Convert 16-bit / 32-bit / float modes to 8-bit by their true range (PIL's `convert` would clip them)."
+def _to_8bit(im: Image.Image, name='image') -> Image.Image:
+    "Convert 16-bit / 32-bit / float modes to 8-bit by their true range (PIL's `convert` would clip them); NaN or inf is an `ImageError`."
     if im.mode in ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F'):
         a = np.asarray(im, dtype=np.float64)
+        if not np.isfinite(a).all(): raise ImageError(name, "holds NaN or infinite values")  # a float TIFF: as an array would be
         scale = 65535.0 if im.mode.startswith('I;16') or a.max() > 255 else 255.0
         if im.mode == 'F' and a.max() <= 1.0: scale = 1.0
         return Image.fromarray(np.clip(np.round(a / scale * 255), 0, 255).astype(np.uint8), 'L')
@@ -82,7 +83,7 @@ def load_image(src, # a path, PIL image, or uint8/uint16/float HxW[xC] array
         im = Image.fromarray(a)
     else: raise ImageError(name, "expected a path, PIL image or numpy array")
     if min(im.size) < min_size: raise ImageError(name, f"too small ({im.size[0]}x{im.size[1]}; need at least {min_size}px)")
-    im = _to_8bit(im)
+    im = _to_8bit(im, name)
     if im.mode in ('RGBA', 'LA') or (im.mode == 'P' and 'transparency' in im.info):
         im = im.convert('RGBA'); bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(bg, im)  # transparent pixels become white paper, not black
@@ -158,6 +159,10 @@ def good_checkpoint(out) -> str|None:
         except Exception: continue  # missing, damaged, not a checkpoint
     return None
 
+def load_error(e:Exception) -> str:
+    "Why `torch.load` failed, for a message: its first sentence, never torch's advice to load the file fully (which can run code in it)."
+    return f"{type(e).__name__}: {(str(e).splitlines() or [''])[0].partition('. ')[0]}"  # 'Weights only load failed', 'invalid load key'...
+
 # %% ../nbs/00_core.ipynb #cfae3372
 def seed_everything(seed:int=0):
     "Seed Python, NumPy and torch (all devices)."
@@ -231,53 +236,6 @@ def show_grid(rows, # list of rows, each a list of images (tensor / PIL / array)
 def fig_to_png(fig, dpi:int=100) -> bytes:
     "Render a matplotlib figure to PNG bytes."
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi); return buf.getvalue()
-
-# %% ../nbs/00_core.ipynb #1c1e08f6
-def interactive() -> bool:
-    "Is a person watching: a Jupyter kernel, or stdout on a terminal (not a pipe or a file)?"
-    try:
-        from IPython import get_ipython
-        if type(get_ipython()).__name__ == 'ZMQInteractiveShell': return True
-    except ImportError: pass
-    return bool(getattr(sys.stdout, 'isatty', lambda: False)())
-
-def _dur(s:float) -> str:
-    s = int(round(s)); return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
-
-class LineProgress:
-    "Iterate `it`, printing one plain line every `every` seconds and at the end: for logs that are files."
-    def __init__(self, it, total:int|None=None, label:str='', every:float=30., file=None):
-        self.it, self.label, self.every, self.file, self.comment = it, label, every, file, ''
-        self.total = total if total is not None else (len(it) if hasattr(it, '__len__') else None)
-    def __len__(self): return self.total or 0
-    def line(self, n:int, dt:float) -> str:
-        rate = n / dt if dt > 0 else 0.
-        tot = f"/{self.total} ({100 * n / self.total:.0f}%)" if self.total else ''
-        eta = f", {_dur((self.total - n) / rate)} left" if self.total and rate > 0 and n < self.total else ''
-        return f"{self.label + ' ' if self.label else ''}{n}{tot} in {_dur(dt)}, {rate:.3g}/s{eta}" + (f" | {self.comment}" if self.comment else '')
-    def update(self, n:int):
-        "Report `n` items done, for loops that do not iterate over `it` (the line is printed when one is due)."
-        now = time.monotonic()
-        if not hasattr(self, '_t0'): self._t0 = self._last = now
-        if now - self._last >= self.every or n == self.total:
-            print(self.line(n, now - self._t0), file=self.file or sys.stdout, flush=True); self._last = now
-    def __iter__(self):
-        t0 = last = time.monotonic(); n = 0
-        for x in self.it:
-            yield x; n += 1
-            now = time.monotonic()
-            if now - last >= self.every or n == self.total:
-                print(self.line(n, now - t0), file=self.file or sys.stdout, flush=True); last = now
-
-def progress(it, # an iterable (a sized one shows a total)
-             total:int|None=None, label:str='', # what is counted, in log lines
-             every:float=30., # seconds between log lines when nobody watches
-             **kw): # for fastprogress's `progress_bar` (leave, parent, ...)
-    "fastprogress's bar when a person watches (`interactive()`), one log line every `every` s otherwise."
-    if interactive():
-        from fastprogress.fastprogress import progress_bar
-        return progress_bar(it, total=total, **kw)
-    return LineProgress(it, total, label, every)
 
 # %% ../nbs/00_core.ipynb #63fe6e52
 def default_device() -> torch.device:

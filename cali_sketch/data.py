@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from .core import *
-from .core import progress as _progress
+from .console import progress as _progress
 from .corrupt import CorruptConfig, corrupt_sketch
 from .strokes import Strokes, select_strokes
 from .pen import draw_strokes

@@ -235,7 +235,7 @@ class EdgeExtractor:
         for i, a in enumerate(arrays): groups.setdefault(a.shape, []).append(i)  # batch only same-size photos
         batches = [idx[j:j + self.batch_size] for idx in groups.values() for j in range(0, len(idx), self.batch_size)]
         if progress:
-            from cali_sketch.core import progress
+            from cali_sketch.console import progress
             batches = progress(batches, label='batches of edges')
         out = [None] * len(arrays)
         for idx in batches:

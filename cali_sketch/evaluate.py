@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import default_collate
-from .core import atomic_write, progress as _progress
+from .core import atomic_write
+from .console import progress as _progress
 from .corrupt import CorruptConfig
 from .humanlike import HumanConfig
 from .data import PreparedFaces

@@ -8,7 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 from PIL import Image, ImageDraw
-from .core import make_rng, save_image, progress as _progress
+from .core import make_rng, save_image
+from .console import progress as _progress
 
 # %% auto #0
 __all__ = ['SS', 'REF_W', 'REF_H', 'SKIN', 'HAIR', 'HAIR_P', 'IRIS', 'STYLES', 'face_params', 'draw_face', 'synth_face',

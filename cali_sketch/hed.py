@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import torch_save
+from .core import torch_save, load_error
 
 # %% auto #0
 __all__ = ['HED_MEAN_BGR', 'HED_CFG', 'HED_URL', 'HED_CACHE_NAME', 'HED', 'HEDWeightsNotFound', 'cache_dir',
@@ -136,7 +136,7 @@ def torch_state_dict(path) -> dict:
     "Load a HED state dict saved with torch (ours or sniklaus/pytorch-hed's), `weights_only=True`."
     path = Path(path)
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot be read as a torch state dict ({type(e).__name__}: {e})") from None
+    except Exception as e: raise ValueError(f"{path}: cannot be read as a torch state dict ({load_error(e)})") from None
     if not isinstance(sd, dict): raise ValueError(f"{path}: holds a {type(sd).__name__}, not a state dict")
     return _check_state_dict(_from_sniklaus(sd.get('state_dict', sd)), path)
 

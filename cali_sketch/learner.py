@@ -15,7 +15,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from fastcore.basics import patch
-from .core import show_grid, fig_to_png, seed_everything, make_rng, default_device, good_checkpoint
+from .core import show_grid, fig_to_png, seed_everything, make_rng, default_device, good_checkpoint, load_error
 from .callbacks import *
 from .callbacks import _rng_state, _set_rng_state, _read_rows
 from .parallel import *
@@ -294,7 +294,7 @@ def _arch_mismatch(m:nn.Module, saved:dict, saved_cfg:dict|None) -> str:
 def load_checkpoint(self:Learner, path) -> dict|None:
     "Restore models, optimisers, scaler and step from `path`; return this rank's saved RNG state (applied by `fit`)."
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise RuntimeError(f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); an older ckpt_*.pt may be good") from e
+    except Exception as e: raise RuntimeError(f"{path}: unreadable checkpoint ({load_error(e)}); an older ckpt_*.pt may be good") from None
     old = sd['config']
     if old['stage'] != self.cfg.stage: raise ValueError(f"{path}: a '{old['stage']}' checkpoint, but this run is stage '{self.cfg.stage}'")
     if set(sd['models']) != set(self.models): raise ValueError(f"{path}: holds models {sorted(sd['models'])}, this learner has {sorted(self.models)}")

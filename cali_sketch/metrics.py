@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import ndimage
-from .core import progress as _progress
+from .console import progress as _progress
 
 # %% auto #0
 __all__ = ['psnr', 'l1', 'ssim', 'EdgePRF', 'edge_prf', 'chamfer', 'edge_match_image', 'ImageMetrics', 'evaluate_images',

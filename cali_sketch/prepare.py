@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from .core import *
-from .core import progress as _progress  # `prepare` has a `progress` flag
+from .console import progress as _progress  # `prepare` has a `progress` flag
 from .edges import EdgeExtractor, load_contour_detector
 from .strokes import Strokes, face_strokes
 

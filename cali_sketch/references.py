@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torchvision.transforms.functional import gaussian_blur
-from .core import progress as _progress
+from .console import progress as _progress
 from .data import PreparedFaces
 
 # %% auto #0

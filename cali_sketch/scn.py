@@ -13,7 +13,7 @@ from .humanlike import HumanConfig
 from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights
 from .objectives import scn_generator_losses, d_losses, total
-from .core import seed_everything
+from .core import seed_everything, load_error
 from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
 from .checkpoint import load_exported
 from .quantize import dequantize
@@ -119,7 +119,7 @@ def load_stage_weights(run, # run folder or .pt written by a stage, or an export
         if f.suffix == '.safetensors':  # exported or shipped (chapter 31): fp16 / int8 weights, expanded to fp32
             nets, c = load_exported(f); sd = {'config': c, 'models': {k: dequantize(v) for k, v in nets.items()}}
         else: sd = torch.load(f, map_location='cpu', weights_only=True)
-    except Exception as e: raise RuntimeError(f"{what}: {f} is not a readable checkpoint ({type(e).__name__}: {e})") from None
+    except Exception as e: raise RuntimeError(f"{what}: {f} is not a readable checkpoint ({load_error(e)})") from None
     c = sd.get('config', {})
     if stage is not None and c.get('stage') != stage: raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
     if model_cfg is not None and 'model' in c:

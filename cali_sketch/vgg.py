@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from torch import nn
-from .core import announce_fallback
+from .core import announce_fallback, load_error
 
 # %% auto #0
 __all__ = ['TAPS', 'VGG19_FILE', 'vgg19_weight_paths', 'FeatureExtractor']
@@ -35,7 +35,7 @@ def _vgg19_trunk() -> nn.Sequential:
 
 def _load_vgg19(path:Path) -> nn.Sequential:
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot read VGG-19 weights ({type(e).__name__}: {e})") from None
+    except Exception as e: raise ValueError(f"{path}: cannot read VGG-19 weights ({load_error(e)})") from None
     if not isinstance(sd, dict): raise ValueError(f"{path}: expected a state dict, found {type(sd).__name__}")
     if any(k.startswith('features.') for k in sd): sd = {k[len('features.'):]: v for k, v in sd.items() if k.startswith('features.')}
     trunk = _vgg19_trunk(); want = trunk.state_dict()
