@@ -4,15 +4,17 @@
 
 # %% ../nbs/35_infer.ipynb #f03475ab
 from __future__ import annotations
-import os, sys, argparse, warnings
+import os, sys, errno, argparse, tempfile, warnings, contextlib
 from pathlib import Path
-from .core import save_image, IMAGE_EXTS
+import torch
+from .core import IMAGE_EXTS, to_pil, _umask
 from .pipeline import CaliSketch
 from .read import NotASketchWarning
 from .loading import _candidates
+from .pretrained import available_weights
 
 # %% auto #0
-__all__ = ['infer_cli']
+__all__ = ['MAX_SIZE', 'infer_cli']
 
 # %% ../nbs/35_infer.ipynb #bb53df4b
 def _out_names(sketches:list) -> list[str]:
@@ -88,16 +90,42 @@ def _sketch_files(args:list, out_dir) -> list[str]:
 
 def _run_one(pipe:CaliSketch, s, said:set, **kw):
     "`pipe(s, **kw)`, a `NotASketchWarning` printed as this command's own warning line (for every file, each named; `s` joins `said`); other warnings pass on."
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', NotASketchWarning)
-        try: return pipe(s, **kw)
-        finally:
-            for w in caught:
-                if issubclass(w.category, NotASketchWarning): print(f"cali-sketch infer: warning: {w.message}", file=sys.stderr); said.add(s)
-                else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', NotASketchWarning)
+            return pipe(s, **kw)
+    finally:  # outside the recording: a warning passed on inside it would be recorded again, in the list being read
+        for w in caught:
+            if issubclass(w.category, NotASketchWarning): print(f"cali-sketch infer: warning: {w.message}", file=sys.stderr); said.add(s)
+            else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
-_PHOTO_HINT = ("cali-sketch infer: to see a face photo's own sketch as the networks were trained on it: cali-sketch prepare PHOTOS DIR, "
-               "then cali-sketch sketches DIR OUT (its *_S.png are sketches to infer from)")
+def _save_all(images:dict):
+    "Write `{path: PIL image}` as PNGs, all or none: each into a temp file beside it, then all renamed (a folder in the way is refused first)."
+    if busy := [f for f in images if Path(f).is_dir()]: raise IsADirectoryError(errno.EISDIR, 'Is a directory', str(busy[0]))
+    tmps = []
+    try:
+        for f, im in images.items():
+            Path(f).parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=Path(f).parent, prefix=f'.{Path(f).name}.', suffix='.tmp'); tmps.append(tmp)
+            with os.fdopen(fd, 'wb') as fh: im.save(fh, format='PNG'); fh.flush(); os.fsync(fh.fileno()); os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        for tmp, f in zip(tmps, images): os.replace(tmp, f)
+    finally:
+        for tmp in tmps:
+            with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+
+def _bad_device(dev:str) -> str|None:
+    "Why torch device `dev` cannot run inference here, in a sentence that names --device; None if it can."
+    try: d = torch.device(dev)
+    except (RuntimeError, ValueError) as e: return f"--device={dev}: not a torch device ({str(e).splitlines()[0]})"
+    if d.type == 'cuda' and not torch.cuda.is_available(): return f"--device={dev}: no CUDA GPU is available to torch here; use --device cpu"
+    if d.type == 'mps' and not torch.backends.mps.is_available(): return f"--device={dev}: Apple's MPS is not available here; use --device cpu"
+    if d.type == 'meta': return f"--device={dev}: the meta device holds no numbers to compute with; use cpu or cuda"
+    return None
+
+_PHOTO_HINT = ("cali-sketch infer: if a file warned about is a photo of a face, its own sketch as the networks were trained on it comes from: "
+               "cali-sketch prepare PHOTOS DIR, then cali-sketch sketches DIR OUT (its *_S.png are sketches to infer from)")
+MAX_SIZE = 1024  # --size above this is refused: memory and time grow as its square, far past what a model trained at 128-256 px can use
 
 def infer_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch infer SKETCH... --out DIR [--run RUN | --weights NAME]`: write S, R and P PNGs; 0 if all sketches worked, 1 otherwise, 2 if refused."
@@ -106,7 +134,16 @@ def infer_cli(argv:list[str]|None=None) -> int:
     err = lambda m: print(f"cali-sketch infer: {m}", file=sys.stderr)
     sketches, run = list(a.sketches), a.run
     if run is None and a.weights is None and len(sketches) > 1 and _is_run(sketches[0]): run = sketches.pop(0)  # the older form
-    if a.size is not None and (a.size < 8 or a.size % 4): err(f"--size={a.size}: must be a multiple of 4 >= 8"); return 2
+    if a.size is not None and (a.size < 8 or a.size % 4 or a.size > MAX_SIZE): err(f"--size={a.size}: must be a multiple of 4 from 8 to {MAX_SIZE}"); return 2
+    for flag, v in (('--out', a.out), ('--weights', a.weights), ('--run', run)):
+        if v is not None and not v.strip(): err(f"{flag}='': give a {'model name (see cali-sketch weights)' if flag == '--weights' else 'folder'}, or leave the flag out"); return 2
+    if why := _bad_device(a.device): err(why); return 2
+    try: shipped = available_weights()
+    except (OSError, ValueError): shipped = None  # a broken registry: loading the model says what is wrong with it
+    if shipped is not None and run is not None and not Path(run).exists() and run in shipped:
+        err(f"--run={run}: no such run folder or weights file; {run!r} is a shipped model: use --weights {run}"); return 2
+    if shipped is not None and a.weights is not None and a.weights not in shipped:
+        err(f"--weights={a.weights}: no such shipped model; available: {', '.join(shipped) or 'none'} (see cali-sketch weights)"); return 2
     try: plan = _plan(_sketch_files(sketches, a.out), Path(a.out))
     except ValueError as e: err(e); return 2
     try:
@@ -122,9 +159,8 @@ def infer_cli(argv:list[str]|None=None) -> int:
     for s, fs in plan:
         try: res = _run_one(pipe, s, said, calibrate=not a.no_calibrate, normalize=not a.no_normalize, centre=not a.no_centre, page=not a.no_page, rules=not a.keep_rules)
         except (OSError, ValueError) as e: err(e); bad += 1; continue
-        try:
-            for k, im in (('S', 1 - res.S), ('R', 1 - res.R), ('P', res.P)): save_image(im, fs[k])
-        except OSError as e: err(f"{s}: cannot write {fs[k]}: {e.strerror or e}"); bad += 1; continue
+        try: _save_all({fs[k]: to_pil(im) for k, im in (('S', 1 - res.S), ('R', 1 - res.R), ('P', res.P))})
+        except OSError as e: err(f"{s}: cannot write {e.filename or a.out}: {e.strerror or e} (none of its three files written)"); bad += 1; continue
         print(f"{s} -> {fs['S']}, {fs['R']}, {fs['P']}" + (f" ({res.notes})" if res.notes else ''))  # what normalising did to it
     if said: print(_PHOTO_HINT, file=sys.stderr)  # once, after the files
     return 1 if bad else 0
