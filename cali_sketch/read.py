@@ -71,8 +71,9 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     t = t.clamp(0, 1)
     if invert is None: invert = bool(t.median() > 0.5) or find_page(1 - t[0].numpy()) is not None  # mostly paper, or a page on a darker desk
     if invert: t = 1 - t
-    if (t > 0.25).float().mean() < min_ink:
-        raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform); draw some lines first")
+    if ((t - t.median()) > 0.1).float().mean() < min_ink:  # ink: a tenth darker than the paper, at least (faint pencil is ink)
+        raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform, or lines less than a tenth darker "
+                                     "than the paper); draw some lines first, or darken them")
     if min_lines is not None and (share := line_share(t[0].numpy(), page=page)) < min_lines:
         warnings.warn(f"{name}: only {share:.0%} of its ink lies on lines, where a line drawing has nearly all of it (the real freehand "
                       "sketches, photographed or scanned, and the training sketches: 98-100 %). Is it a photograph, a shaded drawing, or a "
