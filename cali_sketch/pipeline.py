@@ -71,7 +71,16 @@ class CaliSketch:
         self.size, self.name = size, name
         self.calls = dict(g1=0, g2=0)
         self._cache = {}
-        self.level = self._check_level(level, 'level') if level is not None else (0.5 if self.levelled else None)
+        self.level = level
+
+    @property
+    def level(self) -> float|None:
+        "The calibration level a level-conditioned G1 runs at when a call gives none (0.5 unless set); None for any other G1."
+        return self._level
+
+    @level.setter
+    def level(self, v):  # checked when set, as in the constructor and a call: `pipe.level = 7` is an error, not a silent extrapolation
+        self._level = self._check_level(v, 'level') if v is not None else (0.5 if self.levelled else None)
 
     @property
     def levelled(self) -> bool:
@@ -189,7 +198,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
     if normalize:
         infos = [{} for _ in items]
         sq, geoms, notes = [self.normalize(i, invert, centre, page, rules, d) for i, d in zip(items, infos)], [None] * len(items), [_note(d) for d in infos]
-    else: (sq, geoms), notes = zip(*[to_square(read_sketch(i, invert), self.size) for i in items]), None
+    else: (sq, geoms), notes = zip(*[to_square(read_sketch(i, invert, page=False), self.size) for i in items]), None  # the line check on what the nets get
     S = torch.stack(list(sq))
     R = self.refine(S, level)
     P = self.synthesise(R if calibrate else S)
