@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #ea6baaed
 from __future__ import annotations
-import io, sys, argparse, importlib, contextlib
+import io, os, sys, argparse, importlib, contextlib
 from pathlib import Path
 
 # %% auto #0
@@ -47,7 +47,12 @@ def main(argv:list[str]|None=None) -> int:
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS:
         print(f"cali-sketch: unknown command {cmd!r}\n\n{_usage()}", file=sys.stderr); return 2
-    try: return int(_resolve(COMMANDS[cmd][0])(rest) or 0)
+    try:
+        rc = int(_resolve(COMMANDS[cmd][0])(rest) or 0)
+        sys.stdout.flush(); return rc  # a reader that left (`| head`) shows here, not as a traceback at exit
+    except BrokenPipeError:  # stop quietly, as `cat` does: the rest of the output has nowhere to go
+        with contextlib.suppress(OSError, ValueError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command a pipe closed on
     except SystemExit as e:  # argparse's --help and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt as e:
