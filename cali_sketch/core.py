@@ -5,7 +5,7 @@
 # %% ../nbs/00_core.ipynb #1860a864
 from __future__ import annotations
 import os, io, sys, math, time, random, tempfile, warnings, contextlib
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,8 +14,8 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
            'save_image', 'torch_save', 'good_checkpoint', 'load_error', 'seed_everything', 'make_rng',
-           'FallbackWarning', 'announce_fallback', 'check_fields', 'GridFigure', 'show_grid', 'fig_to_png',
-           'default_device']
+           'FallbackWarning', 'announce_fallback', 'check_fields', 'replace_fields', 'GridFigure', 'show_grid',
+           'fig_to_png', 'default_device']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
 class ImageError(ValueError):
@@ -199,6 +199,23 @@ def check_fields(obj, # a dataclass instance whose fields are all numbers
         if v < least.get(n, 0): raise bad(f"must be >= {least.get(n, 0)}")
         if n in positive and v <= 0: raise bad("must be > 0")
         if n in unit and v > 1: raise bad("must be in [0, 1]")
+
+def replace_fields(obj, # a dataclass instance whose fields are numbers (a `check_fields` class)
+                   text:str, # 'KEY=VALUE[,KEY=VALUE]', as a command line gives it
+                   flag:str='--set', # the option it came from, for messages
+                  ):
+    "A copy of `obj` with the fields `text` names set; an unknown key, a value that is no number or one the class refuses raises a ValueError naming `flag`."
+    keys, over = [f.name for f in fields(obj)], {}
+    for item in filter(None, (t.strip() for t in str(text).split(','))):
+        k, eq, v = (s.strip() for s in item.partition('='))
+        if not eq: raise ValueError(f"{flag} {text}: {item!r} is not KEY=VALUE (keys: {', '.join(keys)})")
+        if k not in keys: raise ValueError(f"{flag} {text}: unknown key {k!r}; valid keys: {', '.join(keys)}")
+        try: x = float(v)
+        except ValueError: raise ValueError(f"{flag} {text}: {k}={v!r} is not a number") from None
+        over[k] = int(x) if type(getattr(obj, k)) is int and math.isfinite(x) and x == int(x) else x  # grid=8 stays a whole number
+    if not over: raise ValueError(f"{flag}: give KEY=VALUE[,KEY=VALUE] (keys: {', '.join(keys)})")
+    try: return replace(obj, **over)
+    except ValueError as e: raise ValueError(f"{flag} {text}: {e}") from None
 
 # %% ../nbs/00_core.ipynb #d8585035
 def _as_display(x):

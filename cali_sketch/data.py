@@ -150,12 +150,15 @@ def write_sketches(data, # a prepared folder
                    severity:float=0.5, # of the sketch synthesis
                    n:int=16, # the first n faces
                    style:str='human', # 'human' (strokes, chapter 05) or 'edges' (edge pixels, chapter 03)
-                   seed:int=0, epoch:int=0) -> list[Path]:
+                   seed:int=0, epoch:int=0,
+                   changes:str='', # 'KEY=VALUE[,KEY=VALUE]': fields of the style's config to change (`HumanConfig`'s or `CorruptConfig`'s)
+                  ) -> list[Path]:
     "Write the S and E_gt a model of `style` trains on for `n` faces of `data`, and a contact sheet; returns the files."
     if style not in ('human', 'edges'): raise ValueError(f"style={style!r}: must be 'human' or 'edges'")
     if not 0 <= severity <= 1: raise ValueError(f"severity={severity!r}: must be in [0, 1]")
     if n < 1: raise ValueError(f"n={n}: must be at least 1")
     cfg = HumanConfig(severity=severity) if style == 'human' else CorruptConfig(severity=severity)
+    if changes: cfg = replace_fields(cfg, changes, '--human' if style == 'human' else '--corrupt')
     ds = PreparedFaces(data, corrupt=cfg, target='strokes' if style == 'human' else 'raw', seed=seed, cache=False)
     ds.set_epoch(epoch)
     out, files, rows = Path(out), [], []
@@ -164,7 +167,7 @@ def write_sketches(data, # a prepared folder
         for k, t in (('S', d['sketch']), ('gt', d['gt'])):
             save_image(1 - t, out/f'{name}_{k}.png'); files.append(out/f'{name}_{k}.png')
         if len(rows) < 24: rows.append([d['photo'], 1 - d['gt'], 1 - d['sketch']])
-    fig = show_grid(rows, ['photo', 'target $E_{gt}$', f'sketch $S$ ({style}, {severity:g})'], size=1.4)
+    fig = show_grid(rows, ['photo', 'target $E_{gt}$', f"sketch $S$ ({style}, {cfg.severity:g}{', ' + changes if changes else ''})"], size=1.4)
     with atomic_write(out/'sheet.png') as f: f.write(fig_to_png(fig))
     return files + [out/'sheet.png']
 
@@ -176,6 +179,8 @@ def _sketches_parser() -> argparse.ArgumentParser:
     ap.add_argument('--n', type=int, default=16, help='number of faces (default 16)')
     ap.add_argument('--style', choices=['human', 'edges'], default='human', help='human (default: strokes) or edges (chapter 03)')
     ap.add_argument('--seed', type=int, default=0); ap.add_argument('--epoch', type=int, default=0)
+    ap.add_argument('--human', metavar='KEY=VALUE[,KEY=VALUE]', help="with --style human: chapter 05's fields to change, as `cali-sketch train --human` takes them (e.g. breaks=0.3,spurious=0.2)")
+    ap.add_argument('--corrupt', metavar='KEY=VALUE[,KEY=VALUE]', help="with --style edges: chapter 03's fields to change, as `cali-sketch train --corrupt` takes them")
     return ap
 
 def sketches_cli(argv:list[str]|None=None) -> int:
@@ -184,7 +189,9 @@ def sketches_cli(argv:list[str]|None=None) -> int:
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch sketches: error: {msg}", file=sys.stderr)
     if not Path(a.data).is_dir(): err(f"{a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
-    try: files = write_sketches(a.data, a.out, a.severity, a.n, a.style, a.seed, a.epoch)
+    if (a.human and a.style != 'human') or (a.corrupt and a.style != 'edges'):
+        err(f"--{'human' if a.human else 'corrupt'} changes the {'human' if a.human else 'edges'} style's sketches: add --style {'human' if a.human else 'edges'}"); return 2
+    try: files = write_sketches(a.data, a.out, a.severity, a.n, a.style, a.seed, a.epoch, a.human or a.corrupt or '')
     except (FileNotFoundError, ImageError) as e: err(e); return 1
     except ValueError as e: err(e); return 2
     print(f"wrote {len(files) - 1} sketches and targets to {a.out}, contact sheet {Path(a.out)/'sheet.png'}")

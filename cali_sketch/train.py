@@ -7,7 +7,7 @@ from __future__ import annotations
 import os, sys, argparse, dataclasses
 from pathlib import Path
 from .core import atomic_write, fig_to_png
-from .core import ImageError
+from .core import ImageError, replace_fields
 from .data import PreparedFaces, split_of
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
@@ -19,7 +19,7 @@ from .isn import ISNStage
 from .joint import JointStage
 
 # %% auto #0
-__all__ = ['STAGE_CLASSES', 'MODELS', 'run_stage', 'train_parser', 'parse_weights', 'train_config', 'train_cli']
+__all__ = ['STAGE_CLASSES', 'MODELS', 'run_stage', 'train_parser', 'train_config', 'train_cli']
 
 # %% ../nbs/24_train.ipynb #16b3cf01
 STAGE_CLASSES = {'scn': SCNStage, 'isn': ISNStage, 'joint': JointStage}
@@ -130,22 +130,6 @@ def train_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def parse_weights(flag:str, # the flag, for messages: '--scn-loss'
-                  text:str, # 'KEY=VALUE[,KEY=VALUE]'
-                  cls:type, # the weights dataclass whose fields are the keys
-                 ) -> dict:
-    "{key: float} from a `KEY=VALUE,...` flag value; unknown keys and bad numbers raise a ValueError naming the flag and the valid keys."
-    keys, over = [f.name for f in dataclasses.fields(cls)], {}
-    for item in filter(None, (t.strip() for t in str(text).split(','))):
-        k, eq, v = item.partition('=')
-        k = k.strip()
-        if not eq: raise ValueError(f"{flag} {text}: {item!r} is not KEY=VALUE (keys: {', '.join(keys)})")
-        if k not in keys: raise ValueError(f"{flag} {text}: unknown key {k!r}; valid keys: {', '.join(keys)}")
-        try: over[k] = float(v)
-        except ValueError: raise ValueError(f"{flag} {text}: {k}={v!r} is not a number") from None
-    if not over: raise ValueError(f"{flag}: give KEY=VALUE[,KEY=VALUE] (keys: {', '.join(keys)})")
-    return over
-
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every', 'keep_every',
            'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels', 'lr_decay', 'lr_g', 'lr_d', 'local_target', 'mix_p')
@@ -178,11 +162,8 @@ def train_config(a:argparse.Namespace) -> RunConfig:
         _same_model(a, ModelConfig(**d['model']), out)
         cfg = RunConfig.from_dict({**d, **given, 'out': out})
     else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**_arch(a)), **given)
-    for flag, k, cls in (('--scn-loss', 'scn_loss', ScnLossWeights), ('--isn-loss', 'isn_loss', IsnLossWeights),
-                         ('--human', 'human', HumanConfig), ('--corrupt', 'corrupt', CorruptConfig)):
-        if getattr(a, k, None) is None: continue
-        over = {f: int(v) if type(getattr(cls(), f)) is int and v == int(v) else v for f, v in parse_weights(flag, getattr(a, k), cls).items()}  # warp_grid=8
-        cfg = dataclasses.replace(cfg, **{k: dataclasses.replace(getattr(cfg, k), **over)})
+    for flag, k in (('--scn-loss', 'scn_loss'), ('--isn-loss', 'isn_loss'), ('--human', 'human'), ('--corrupt', 'corrupt')):
+        if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: replace_fields(getattr(cfg, k), getattr(a, k), flag)})
     return cfg
 
 def train_cli(argv:list[str]|None=None,
