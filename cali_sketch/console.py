@@ -39,12 +39,13 @@ class LineProgress:
         if now - self._last >= self.every or n == self.total:
             print(self.line(n, now - self._t0), file=self.file or sys.stdout, flush=True); self._last = now
     def __iter__(self):
-        t0 = last = time.monotonic(); n = 0
+        t0 = last = time.monotonic(); n = said = 0
         for x in self.it:
             yield x; n += 1
             now = time.monotonic()
             if now - last >= self.every or n == self.total:
-                print(self.line(n, now - t0), file=self.file or sys.stdout, flush=True); last = now
+                print(self.line(n, now - t0), file=self.file or sys.stdout, flush=True); last, said = now, n
+        if n != said: print(self.line(n, time.monotonic() - t0), file=self.file or sys.stdout, flush=True)  # the end of an iterable of no length
 
 def progress(it, # an iterable (a sized one shows a total)
              total:int|None=None, label:str='', # what is counted, in log lines

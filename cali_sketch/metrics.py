@@ -85,6 +85,7 @@ def _dist_to(m:np.ndarray) -> np.ndarray:
     return ndimage.distance_transform_edt(~m)
 
 class EdgePRF(NamedTuple):
+    "Edge precision, recall and F1 at a pixel tolerance: a named tuple, so `p, r, f = edge_prf(...)` reads as it should."
     precision: float
     recall: float
     f1: float
