@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #ea6baaed
 from __future__ import annotations
-import io, os, sys, argparse, importlib, contextlib
+import io, os, sys, argparse, warnings, importlib, contextlib
 from pathlib import Path
 
 # %% auto #0
@@ -47,8 +47,12 @@ def main(argv:list[str]|None=None) -> int:
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS:
         print(f"cali-sketch: unknown command {cmd!r}\n\n{_usage()}", file=sys.stderr); return 2
+    fmt = warnings.formatwarning
     try:
-        rc = int(_resolve(COMMANDS[cmd][0])(rest) or 0)
+        with warnings.catch_warnings():
+            warnings.formatwarning = _one_line  # no source line under each warning: a command's log is read by people
+            warnings.filterwarnings('ignore', message='.*', category=_fallback_warning())  # its !! FALLBACK banner says it already
+            rc = int(_resolve(COMMANDS[cmd][0])(rest) or 0)
         sys.stdout.flush(); return rc  # a reader that left (`| head`) shows here, not as a traceback at exit
     except BrokenPipeError:  # stop quietly, as `cat` does: the rest of the output has nowhere to go
         with contextlib.suppress(OSError, ValueError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -58,15 +62,23 @@ def main(argv:list[str]|None=None) -> int:
     except KeyboardInterrupt as e:
         print(f"\n{_resume_hint(argv, e)}", file=sys.stderr)
         return getattr(e, 'exit_code', 130)
+    finally: warnings.formatwarning = fmt
+
+def _one_line(message, category, filename, lineno, line=None) -> str: return f"{category.__name__}: {message}\n"
+
+def _fallback_warning() -> type:
+    "core's FallbackWarning (imported with the command, not for `--help`)."
+    from cali_sketch.core import FallbackWarning
+    return FallbackWarning
 
 TRAINING = ('train', 'finetune')  # the commands that resume with --resume (the others by running them again)
 
 def _run_folder(argv:list[str]) -> Path|None:
     "The run folder of `train`/`finetune` ARGS (--out, default runs/STAGE), or None when they do not parse."
-    from cali_sketch.train import train_parser
     try:
+        from cali_sketch.train import train_parser  # may fail when Ctrl-C came while torch was still importing
         with contextlib.redirect_stderr(io.StringIO()): a, _ = train_parser().parse_known_args(argv[1:])
-    except SystemExit: return None
+    except (SystemExit, Exception): return None
     return Path(a.out or Path('runs')/a.stage)
 
 def _resume_hint(argv:list[str], e:KeyboardInterrupt) -> str:

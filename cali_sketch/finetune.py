@@ -68,7 +68,7 @@ def init_networks(nets:dict, # name -> freshly built module, e.g. a stage's {'G1
         msg = f"{what} {src}: {', '.join(got)} loaded; {', '.join(fresh)} start untrained: the source holds {', '.join(sorted(sds))} only"
         if gs: msg += (f"; {', '.join(gs)} will be trained from nothing, not fine-tuned (a source holding {'them' if len(gs) > 1 else 'it'}: "
                        "a joint run, a folder with scn/ and isn/, a shipped model)")  # a generator is no discriminator that catches up
-        if ds: msg += ("; until the discriminators catch up, their adversarial and feature-matching gradients are those of random networks "
+        if ds: msg += (f"; until the discriminators catch up, their adversarial{' and feature-matching' if 'D1' in ds else ''} gradients are those of random networks "
                        "(a shipped model keeps the generators alone; start from a run folder to keep its discriminators)")
         warnings.warn(msg, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
     return {k: where[k] for k in got}
