@@ -4,15 +4,16 @@
 
 # %% ../nbs/16_checkpoint.ipynb #2e810d17
 from __future__ import annotations
-import os, json, warnings, dataclasses
+import os, json, socket, warnings, contextlib, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import torch
-from .core import atomic_write, torch_save, good_checkpoint
+from .core import atomic_write, torch_save, good_checkpoint, best_checkpoint
 from .parallel import unwrap
 
 # %% auto #0
-__all__ = ['CheckpointError', 'resume_checkpoint', 'nonfinite_weights', 'last_checkpoint', 'export_weights', 'load_exported']
+__all__ = ['CheckpointError', 'resume_checkpoint', 'nonfinite_weights', 'last_checkpoint', 'RunLocked', 'run_lock',
+           'export_weights', 'load_exported']
 
 # %% ../nbs/16_checkpoint.ipynb #db250d3e
 class CheckpointError(OSError):
@@ -30,18 +31,19 @@ def _write_ckpt(sd:dict, p:Path,
     except OSError: os.replace(p, prev)  # no hard links here: a crash in the next line leaves prev.pt, which resume takes
     os.replace(new, p)
 
+_said = set()  # (folder, file, its size): a fallback is announced once, however often a command looks
+
 def resume_checkpoint(out) -> Path:
-    "The checkpoint of run folder `out` to resume from: `last.pt`, or `prev.pt` (said loudly) when `last.pt` is missing or unreadable."
-    out, why = Path(out), []
-    for name in ('last.pt', 'prev.pt'):
-        p = out/name
-        if not p.exists(): why.append(f"{name}: missing"); continue
-        try: torch.load(p, map_location='cpu', weights_only=True)['step']
-        except Exception as e: why.append(f"{name}: unreadable, truncated or not a checkpoint ({type(e).__name__})"); continue
-        if why: warnings.warn(f"{out}: {'; '.join(why)}: resuming from {p} instead", stacklevel=2)
-        return p
-    if all(w.endswith('missing') for w in why): raise FileNotFoundError(f"{out/'last.pt'}: no checkpoint to resume from (fit(resume='auto') starts fresh instead)")
-    raise RuntimeError(f"{out}: no usable checkpoint to resume from ({'; '.join(why)}); an older ckpt_*.pt may be good")
+    "The checkpoint of run folder `out` to resume from: `last.pt`, or (said loudly) the newest good one of `prev.pt` and the kept `ckpt_*.pt` when `last.pt` is missing or unreadable."
+    out = Path(out); got = best_checkpoint(out)
+    if got is None:
+        if not any((out/n).exists() for n in ('last.pt', 'prev.pt')): raise FileNotFoundError(f"{out/'last.pt'}: no checkpoint to resume from (fit(resume='auto') starts fresh instead)")
+        raise RuntimeError(f"{out}: no usable checkpoint to resume from (last.pt, prev.pt and any kept ckpt_*.pt are unreadable, truncated or not checkpoints)")
+    step, p = got
+    if p.name != 'last.pt' and (key := (str(out), str(p), p.stat().st_size)) not in _said:
+        _said.add(key); why = 'missing' if not (out/'last.pt').exists() else 'unreadable, truncated or not a checkpoint'
+        warnings.warn(f"{out}: last.pt: {why}: resuming from {p} (step {step}) instead", stacklevel=2)
+    return p
 
 def nonfinite_weights(models:dict) -> list[str]:
     "Names of the `models` (unwrapped) with a NaN or infinite float parameter or buffer: weights no checkpoint should keep."
@@ -52,6 +54,35 @@ def last_checkpoint(out) -> dict|None:
     try: p = resume_checkpoint(out)
     except FileNotFoundError: return None
     return torch.load(p, map_location='cpu', weights_only=True)
+
+# %% ../nbs/16_checkpoint.ipynb #d3d948f3
+class RunLocked(RuntimeError):
+    "Another process is training this run folder."
+
+def _alive(pid:int) -> bool:
+    "Is process `pid` running on this host? (True where it cannot be told without harm.)"
+    if os.name == 'nt': return True  # os.kill(pid, 0) would end the process there
+    try: os.kill(pid, 0); return True
+    except ProcessLookupError: return False
+    except PermissionError: return True  # someone else's process
+
+@contextlib.contextmanager
+def run_lock(out):
+    "Hold `out/.lock` while this process trains run folder `out`: another process on it raises `RunLocked`; a lock its dead owner left is taken over."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True); f, host = out/'.lock', socket.gethostname(); me = f"{os.getpid()} {host}"
+    while True:
+        try: fd = os.open(f, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644); break
+        except FileExistsError:
+            try: pid, who = f.read_text().split()[:2]; pid = int(pid)
+            except (OSError, ValueError): pid, who = None, None  # half-written this instant, or damaged
+            if who == host and pid is not None and not _alive(pid): f.unlink(missing_ok=True); continue  # its process is gone: stale
+            raise RunLocked(f"{out} is being trained by process {pid if pid is not None else '?'} on {who or '?'} (its lock: {f}): "
+                            f"wait for it or stop it; if nothing trains there any more, delete {f}") from None
+    with os.fdopen(fd, 'w') as h: h.write(me + '\n')
+    try: yield f
+    finally:
+        with contextlib.suppress(OSError):
+            if f.read_text().strip() == me: f.unlink()  # ours still: a lock taken over meanwhile is not removed
 
 # %% ../nbs/16_checkpoint.ipynb #274ad148
 def export_weights(models:dict, # name -> module (or a state dict, e.g. `quantize.quantize_int8`'s), e.g. {'G1': g1, 'G2': g2}

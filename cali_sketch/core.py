@@ -13,9 +13,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
-           'save_image', 'torch_save', 'good_checkpoint', 'load_error', 'seed_everything', 'make_rng',
-           'FallbackWarning', 'announce_fallback', 'check_fields', 'replace_fields', 'GridFigure', 'show_grid',
-           'fig_to_png', 'default_device']
+           'save_image', 'torch_save', 'best_checkpoint', 'good_checkpoint', 'load_error', 'seed_everything',
+           'make_rng', 'FallbackWarning', 'announce_fallback', 'check_fields', 'replace_fields', 'GridFigure',
+           'show_grid', 'fig_to_png', 'default_device', 'device_problem']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
 class ImageError(ValueError):
@@ -152,12 +152,22 @@ def torch_save(obj, path):
     "`torch.save` atomically."
     with atomic_write(path) as f: torch.save(obj, f)
 
+def best_checkpoint(out) -> tuple[int, Path]|None:
+    "(step, path) a resume of run folder `out` starts from: `last.pt` if it reads, else the newest readable of `prev.pt` and the kept `ckpt_*.pt`; None: none reads."
+    def step(p):
+        try: return int(torch.load(p, map_location='cpu', weights_only=True)['step'])
+        except Exception: return None  # missing, damaged, not a checkpoint
+    out = Path(out)
+    if (s := step(out/'last.pt')) is not None: return s, out/'last.pt'
+    best = (step(out/'prev.pt'), out/'prev.pt')
+    for p in sorted((p for p in out.glob('ckpt_*.pt') if p.stem[5:].isdigit()), reverse=True):  # snapshots, newest first
+        if best[0] is not None and int(p.stem[5:]) <= best[0]: break
+        if (s := step(p)) is not None: best = (s, p); break
+    return best if best[0] is not None else None
+
 def good_checkpoint(out) -> str|None:
-    "'PATH (step N)' of the checkpoint a resume of run folder `out` would start from (the first readable of last.pt, prev.pt), or None; quietly."
-    for p in (Path(out)/'last.pt', Path(out)/'prev.pt'):
-        try: return f"{p} (step {torch.load(p, map_location='cpu', weights_only=True)['step']})"
-        except Exception: continue  # missing, damaged, not a checkpoint
-    return None
+    "'PATH (step N)' of the checkpoint a resume of run folder `out` would start from (`best_checkpoint`), or None; quietly."
+    return None if (b := best_checkpoint(out)) is None else f"{b[1]} (step {b[0]})"
 
 def load_error(e:Exception) -> str:
     "Why `torch.load` failed, for a message: its first sentence, never torch's advice to load the file fully (which can run code in it)."
@@ -260,3 +270,12 @@ def default_device() -> torch.device:
     if torch.cuda.is_available(): return torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+def device_problem(dev:str, flag:str='--device') -> str|None:
+    "Why torch device `dev` cannot compute here, in a sentence that names `flag` (None: it can; 'auto' always can)."
+    if dev == 'auto': return None
+    try: d = torch.device(dev)
+    except (RuntimeError, ValueError) as e: return f"{flag}={dev}: not a torch device ({str(e).splitlines()[0]})"
+    if d.type == 'cuda' and not torch.cuda.is_available(): return f"{flag}={dev}: no CUDA GPU is available to torch here; use {flag} cpu"
+    if d.type == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()): return f"{flag}={dev}: Apple's MPS is not available here; use {flag} cpu"
+    return f"{flag}={dev}: the meta device holds no numbers to compute with; use cpu or cuda" if d.type == 'meta' else None

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_learner.ipynb #410fdda7
 from __future__ import annotations
-import os, sys, csv, copy, json, math, time, errno, signal, random, inspect, threading, warnings, dataclasses
+import os, sys, csv, copy, json, math, time, errno, signal, random, inspect, threading, warnings, contextlib, dataclasses
 from dataclasses import dataclass, asdict
 from itertools import islice, count
 from pathlib import Path
@@ -193,6 +193,10 @@ def _handlers(learn) -> dict|None:
 @patch
 def fit(self:Learner, resume:bool|str=False):
     "Train to `cfg.steps` (or `cfg.epochs`); `resume=True` continues from `out/last.pt` (or `prev.pt`), `'auto'` does if there is one."
+    with run_lock(self.out) if self.is_main else contextlib.nullcontext(): return self._fit(resume)  # one process per run folder (chapter 16)
+
+@patch
+def _fit(self:Learner, resume):
     c = self.cfg
     held = [n for n in ('last.pt', 'prev.pt') if (self.out/n).exists()]
     if resume == 'auto': resume = bool(held)
