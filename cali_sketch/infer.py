@@ -6,8 +6,7 @@
 from __future__ import annotations
 import os, sys, errno, argparse, tempfile, warnings, contextlib
 from pathlib import Path
-import torch
-from .core import IMAGE_EXTS, to_pil, _umask
+from .core import IMAGE_EXTS, to_pil, _umask, device_problem
 from .pipeline import CaliSketch
 from .read import NotASketchWarning
 from .loading import _candidates
@@ -114,15 +113,6 @@ def _save_all(images:dict):
         for tmp in tmps:
             with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
 
-def _bad_device(dev:str) -> str|None:
-    "Why torch device `dev` cannot run inference here, in a sentence that names --device; None if it can."
-    try: d = torch.device(dev)
-    except (RuntimeError, ValueError) as e: return f"--device={dev}: not a torch device ({str(e).splitlines()[0]})"
-    if d.type == 'cuda' and not torch.cuda.is_available(): return f"--device={dev}: no CUDA GPU is available to torch here; use --device cpu"
-    if d.type == 'mps' and not torch.backends.mps.is_available(): return f"--device={dev}: Apple's MPS is not available here; use --device cpu"
-    if d.type == 'meta': return f"--device={dev}: the meta device holds no numbers to compute with; use cpu or cuda"
-    return None
-
 _PHOTO_HINT = ("cali-sketch infer: if a file warned about is a photo of a face, its own sketch as the networks were trained on it comes from: "
                "cali-sketch prepare PHOTOS DIR, then cali-sketch sketches DIR OUT (its *_S.png are sketches to infer from)")
 MAX_SIZE = 1024  # --size above this is refused: memory and time grow as its square, far past what a model trained at 128-256 px can use
@@ -137,7 +127,7 @@ def infer_cli(argv:list[str]|None=None) -> int:
     if a.size is not None and (a.size < 8 or a.size % 4 or a.size > MAX_SIZE): err(f"--size={a.size}: must be a multiple of 4 from 8 to {MAX_SIZE}"); return 2
     for flag, v in (('--out', a.out), ('--weights', a.weights), ('--run', run)):
         if v is not None and not v.strip(): err(f"{flag}='': give a {'model name (see cali-sketch weights)' if flag == '--weights' else 'folder'}, or leave the flag out"); return 2
-    if why := _bad_device(a.device): err(why); return 2
+    if why := device_problem(a.device): err(why); return 2
     try: shipped = available_weights()
     except (OSError, ValueError): shipped = None  # a broken registry: loading the model says what is wrong with it
     if shipped is not None and run is not None and not Path(run).exists() and run in shipped:

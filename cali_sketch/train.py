@@ -4,10 +4,10 @@
 
 # %% ../nbs/24_train.ipynb #ae6924df
 from __future__ import annotations
-import os, sys, argparse, dataclasses
+import os, re, sys, json, argparse, dataclasses
 from pathlib import Path
 from .core import atomic_write, fig_to_png
-from .core import ImageError, replace_fields
+from .core import ImageError, replace_fields, device_problem
 from .data import PreparedFaces, split_of
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
@@ -164,7 +164,31 @@ def train_config(a:argparse.Namespace) -> RunConfig:
     else: cfg = RunConfig(stage=a.stage, out=out, model=MODELS[a.model or 'paper'](**_arch(a)), **given)
     for flag, k in (('--scn-loss', 'scn_loss'), ('--isn-loss', 'isn_loss'), ('--human', 'human'), ('--corrupt', 'corrupt')):
         if getattr(a, k, None) is not None: cfg = dataclasses.replace(cfg, **{k: replace_fields(getattr(cfg, k), getattr(a, k), flag)})
+    if unused := _unused(a, cfg): raise ValueError(f"{unused[0]}; drop it" + (f" (and {len(unused) - 1} more such flag)" if len(unused) > 1 else ''))
+    if a.resume:
+        new = cfg.to_dict(); ch = [f"{k} {d[k]!r} -> {new[k]!r}" for k in new if k in d and k not in ('steps', 'minutes') and json.dumps(d[k]) != json.dumps(new[k])]
+        print(f"resuming {out} from step {sd['step']}" + (f"; changed from the run's own settings: {', '.join(ch)}" if ch else ''))
     return cfg
+
+def _unused(a, c:RunConfig) -> list[str]:
+    "Each flag given that this run would accept and then ignore, with why (a run's config must not claim what it never used)."
+    sees_S = c.stage != 'isn' or c.isn_input in ('scn', 'mix', 'sketch')  # an ISN on E_gt never sees a sketch
+    rules = [('--scn-loss', a.scn_loss, c.stage != 'isn', 'the isn stage has no SCN loss'),
+             ('--local-target', a.local_target, c.stage != 'isn', 'the isn stage has no calibration loss'),
+             ('--isn-loss', a.isn_loss, c.stage != 'scn', 'the scn stage has no ISN loss'),
+             ('--isn-input', a.isn_input, c.stage == 'isn', f'only the isn stage has an input choice (the {c.stage} stage feeds G2 with G1(S))'),
+             ('--mix-p', a.mix_p, c.stage == 'isn' and c.isn_input == 'mix', f"used only with --isn-input mix (this run: {c.isn_input!r})"),
+             ('--isn-ckpt', a.isn_ckpt, c.stage == 'joint', 'only the joint stage starts from an ISN run'),
+             ('--scn-ckpt', a.scn_ckpt, c.stage == 'joint' or c.isn_input in ('scn', 'mix'), f"the {c.stage} stage reads no SCN here (isn: only with --isn-input scn or mix)"),
+             ('--human', a.human, c.sketch == 'human' and sees_S, "human-like sketches are not what this run trains on" + ('' if sees_S else " (an isn stage on E_gt sees no sketch)")),
+             ('--corrupt', a.corrupt, c.sketch == 'edges' and sees_S, "edge-pixel sketches are not what this run trains on (--sketch edges)" + ('' if sees_S else " (an isn stage on E_gt sees no sketch)"))]
+    return [f"{flag} {v if isinstance(v, str) else ' '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}: {why}" for flag, v, used, why in rules if v is not None and not used]
+
+def _flag_for(msg:str, parser) -> str:
+    "A config error (`RunConfig.mix_p=2.0: ...`, `lr_g=-1.0: ...`) prefixed with the flag a user typed for that field."
+    m = re.match(r"(?:\w+Config\.)?(\w+)=", str(msg)); k = m and m[1]
+    flag = '--gan-labels' if k and k.startswith('gan_') else next((o.option_strings[0] for o in parser._actions if o.dest == k and o.option_strings), None)
+    return f"{flag}: {msg}" if flag and not str(msg).startswith('-') else str(msg)
 
 def train_cli(argv:list[str]|None=None,
               parser=None, # default `train_parser()`; `cali-sketch finetune` (chapter 36) passes its own
@@ -185,7 +209,8 @@ def train_cli(argv:list[str]|None=None,
             raise ValueError(f"--levels {a.levels[0]:g} {a.levels[1]:g}: only a level-conditioned G1 trains on levels; "
                              + (f"{cfg.out}'s G1 is not one, and a run keeps its architecture" if a.resume else "add --level-conditioned"))
     except (FileNotFoundError, RuntimeError) as e: err(e); return 1
-    except (ValueError, TypeError) as e: err(e); return 2
+    except (ValueError, TypeError) as e: err(_flag_for(e, parser)); return 2
+    if (why := device_problem(cfg.device)) is not None: err(why); return 2
     try: learn = run_stage(cfg, resume=a.resume, progress=not a.quiet, init=init)
     except (FileNotFoundError, FileExistsError, RuntimeError, OSError) as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
