@@ -191,8 +191,13 @@ def sketches_cli(argv:list[str]|None=None) -> int:
     if not Path(a.data).is_dir(): err(f"{a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
     if (a.human and a.style != 'human') or (a.corrupt and a.style != 'edges'):
         err(f"--{'human' if a.human else 'corrupt'} changes the {'human' if a.human else 'edges'} style's sketches: add --style {'human' if a.human else 'edges'}"); return 2
+    if (o := next((p for p in (Path(a.out), *Path(a.out).parents) if p.exists()), None)) is not None and not o.is_dir():
+        err(f"OUT {a.out}: {o} is a file, not a folder"); return 2
     try: files = write_sketches(a.data, a.out, a.severity, a.n, a.style, a.seed, a.epoch, a.human or a.corrupt or '')
     except (FileNotFoundError, ImageError) as e: err(e); return 1
     except ValueError as e: err(e); return 2
-    print(f"wrote {len(files) - 1} sketches and targets to {a.out}, contact sheet {Path(a.out)/'sheet.png'}")
+    except OSError as e: err(f"cannot write to {a.out}: {e.strerror or e}"); return 1
+    k = (len(files) - 1) // 2
+    print(f"wrote the sketch S and target E_gt of {k} faces to {a.out}" + (f" (the folder holds {k} faces, fewer than --n {a.n})" if k < a.n else '')
+          + f", contact sheet {Path(a.out)/'sheet.png'}")
     return 0

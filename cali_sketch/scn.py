@@ -121,7 +121,10 @@ def load_stage_weights(run, # run folder or .pt written by a stage, or an export
         else: sd = torch.load(f, map_location='cpu', weights_only=True)
     except Exception as e: raise RuntimeError(f"{what}: {f} is not a readable checkpoint ({load_error(e)})") from None
     c = sd.get('config', {})
-    if stage is not None and c.get('stage') != stage: raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
+    if stage is not None and c.get('stage') != stage:
+        if f.suffix == '.safetensors': raise ValueError(f"{what}: {f} is an exported weights file (generators only, no discriminators): it cannot "
+                                                        f"stand for a {stage!r} training run here; to start from it, `cali-sketch finetune --init-from {f}`")
+        raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
     if model_cfg is not None and 'model' in c:
         theirs = asdict(ModelConfig(**c['model']))  # fields added since that run was saved take their defaults
         diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v and not (extend and k == 'level' and v)}
