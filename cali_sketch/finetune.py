@@ -10,6 +10,7 @@ from .models import ModelConfig
 from .loading import ConfigMismatchError, check_config, read_networks
 from .parallel import unwrap
 from .checkpoint import last_checkpoint
+from .prepare import read_manifest
 from .scn import RunConfig
 from .train import run_stage, train_parser, train_cli, _arch
 
@@ -112,7 +113,17 @@ def _start(cfg:RunConfig, a) -> tuple:
     if a.resume: _same_source(a.init_from, cfg.init_from, cfg.out); return cfg, None  # another source would be silently ignored
     if not a.init_from: raise ValueError("--init-from WEIGHTS is required (a shipped model, an exported .safetensors or a run)")
     if not a.model: cfg = dataclasses.replace(cfg, model=dataclasses.replace(init_model_config(a.init_from), **_arch(a)))
+    _other_size(a.init_from, cfg.data)
     return _prepared(cfg, a.init_from)
+
+def _other_size(src, data):
+    "Say loudly when `src` was trained on faces of another size than the prepared folder `data` holds (a change of scale may be meant; never unnoticed)."
+    try: theirs, ours = next((w.config['size'] for w in read_networks(init_source(src)).values() if w.config.get('size')), None), read_manifest(data)['size']
+    except (OSError, ValueError, KeyError): return  # unknown on either side: the loaders say what is wrong, if anything
+    if theirs and ours and theirs != ours:
+        msg = (f"--init-from {src} was trained on {theirs}x{theirs} faces, --data {data} holds {ours}x{ours}: it is fine-tuned at another scale "
+               f"(strokes and features {ours / theirs:g}x their trained size); for the same scale prepare the photos with --size {theirs}")
+        warnings.warn(msg, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
 
 def finetune_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch finetune --init-from WEIGHTS --stage ... --data PREPARED --out RUN`: `cali-sketch train` from a pretrained model."
