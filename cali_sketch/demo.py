@@ -14,7 +14,7 @@ from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .scn import RunConfig, load_stage_weights, run_checkpoint
 from .joint import JointStage
-from .train import run_stage
+from .train import run_stage, stale_stages
 
 # %% auto #0
 __all__ = ['BACKBONE_NAMES', 'DEMO_STEPS', 'DEMO_LR', 'QUICK_STEPS', 'demo_backbone', 'demo', 'results_grid', 'write_results',
@@ -82,9 +82,9 @@ def _as_run(c:RunConfig, k:str) -> RunConfig:
 
 def _train_stages(cfgs:dict, state:dict, state_f:Path, progress:bool) -> dict:
     "Train each stage on to its steps (finished ones are skipped); returns the configs the runs really have."
-    used = {}
-    for k, c in cfgs.items():
-        used[k] = c = _as_run(c, k)
+    used = {k: _as_run(c, k) for k, c in cfgs.items()}
+    if stale := stale_stages(used, {k: _run_step(Path(c.out)) < c.steps for k, c in used.items()}): raise ValueError('; '.join(stale))
+    for k, c in used.items():
         done = _run_step(Path(c.out))
         if done >= c.steps: print(f"demo: {k} finished ({done} steps), skipped"); continue
         print(f"demo: {k}: steps {done + 1}..{c.steps}")

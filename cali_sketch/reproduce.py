@@ -52,10 +52,14 @@ def train_variant(variant:str, # a name from `variants()`
                   **common, # RunConfig fields: model, batch_size, device, backbone, seed, log_every, ...
                  ) -> Path:
     "Train every stage of `variant` (resuming finished or interrupted stages) and write `out/variant.json`."
-    from cali_sketch.train import run_stage
+    from cali_sketch.train import run_stage, stale_stages
     if not Path(data).is_dir(): raise FileNotFoundError(f"data: {data}: no such folder (make one with `cali-sketch prepare PHOTOS {data}`)")
     v, out = VARIANTS[variant], Path(out)
     cfgs = {s: _resumable(c) for s, c in variant_configs(variant, data, out, steps, paths, minutes, **common).items()}  # all checked before any trains
+    for c in cfgs.values():  # a folder of other faces than the run's, both still there: not where the run's data moved to
+        if (sd := last_checkpoint(c.out)) and (old := sd['config'].get('data')) and Path(old).is_dir() and Path(old).resolve() != Path(c.data).resolve():
+            raise ValueError(f"{c.out} was trained on {old}, not {c.data}: give its data to go on with it, or another --out")
+    if stale := stale_stages(cfgs, {s: not _finished(c) for s, c in cfgs.items()}): raise ValueError('; '.join(stale))
     for s, c in cfgs.items():
         if not _finished(c): run_stage(c, resume='auto', progress=progress)
     meta = {'variant': variant, 'what': v.what, 'g2_input': v.g2_input, 'steps': steps, 'minutes': minutes,

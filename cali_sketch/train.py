@@ -19,7 +19,7 @@ from .isn import ISNStage
 from .joint import JointStage
 
 # %% auto #0
-__all__ = ['STAGE_CLASSES', 'MODELS', 'run_stage', 'train_parser', 'train_config', 'train_cli']
+__all__ = ['STAGE_CLASSES', 'MODELS', 'run_stage', 'stale_stages', 'train_parser', 'train_config', 'train_cli']
 
 # %% ../nbs/24_train.ipynb #16b3cf01
 STAGE_CLASSES = {'scn': SCNStage, 'isn': ISNStage, 'joint': JointStage}
@@ -77,6 +77,19 @@ def _write_curves(out, strict:bool=True):
         with atomic_write(Path(out)/'losses.png') as fh: fh.write(fig_to_png(plot_losses(f)))
     except Exception:
         if strict: raise
+
+def stale_stages(cfgs:dict, # {'scn': RunConfig, 'isn': ..., 'joint': ...}: one model's stages
+                 trains:dict, # stage -> will it train on in this call
+                ) -> list[str]:
+    "A sentence for each stage with a checkpoint that was started from a stage about to train on: it would go on from that stage's old weights."
+    deps = {'joint': ('scn', 'isn'), 'isn': ('scn',) if 'isn' in cfgs and cfgs['isn'].isn_input in ('scn', 'mix') else ()}
+    out = []
+    for s, ds in deps.items():
+        if s in cfgs and (sd := last_checkpoint(cfgs[s].out)) and (grow := [d for d in ds if trains.get(d)]):
+            out.append(f"{cfgs[s].out} (step {sd['step']}) was started from the {' and '.join(grow)} stage{'s' if len(grow) > 1 else ''}, "
+                       f"which would now train on: it would go on from {'their' if len(grow) > 1 else 'its'} old weights, a model nobody trained; "
+                       f"delete {cfgs[s].out} to build it again on the longer stage{'s' if len(grow) > 1 else ''}, or give another --out")
+    return out
 
 # %% ../nbs/24_train.ipynb #5d5d119e
 MODELS = {'paper': ModelConfig, 'small': ModelConfig.small}
