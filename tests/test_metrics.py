@@ -3,7 +3,7 @@ import os, subprocess, sys, warnings
 import numpy as np, pytest, torch
 from cali_sketch import metrics as M, fid
 
-@pytest.mark.parametrize('mod,allowed', [('metrics', ('core',)), ('fid', ('core',))])
+@pytest.mark.parametrize('mod,allowed', [('metrics', ('core', 'console')), ('fid', ('core', 'console'))])
 def test_metrics_import_nothing_of_training(mod, allowed):
     "metrics and fid load no training module (fid loads edges lazily, for the HED backbone): a light import for users."
     keep = tuple(f'cali_sketch.{m}' for m in (mod, *allowed))
