@@ -79,11 +79,15 @@ def test_demo_quick_writes_results_page(tmp_path):
     # re-running skips the finished stages and rewrites the page
     r = run('demo', '--quick', '--out', tmp_path/'demo', '--quiet', tmp=tmp_path)
     assert r.returncode == 0 and r.stdout.count('skipped') == 3, r.stdout
-    # moved (`mv demo demo2`, relative paths) and re-run with a step more: the runs go on from their new place
+    # moved (`mv demo demo2`, relative paths) and re-run with a step more: the SCN would train on under the ISN and joint
+    # runs built on it, which is refused naming what to delete; with those deleted the runs go on from their new place
     (tmp_path/'demo').rename(tmp_path/'demo2')
     r = run('demo', '--quick', '--out', 'demo2', '--steps', '4', '--quiet', tmp=tmp_path, timeout=150)
+    assert r.returncode == 2 and 'delete demo2/joint' in r.stderr and 'delete demo2/isn' in r.stderr, r.stderr[-3000:]
+    for k in ('isn', 'joint'): shutil.rmtree(tmp_path/'demo2'/k)
+    r = run('demo', '--quick', '--out', 'demo2', '--steps', '4', '--quiet', tmp=tmp_path, timeout=150)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert torch.load(tmp_path/'demo2'/'joint'/'last.pt', map_location='cpu', weights_only=True)['step'] == 4
+    assert [torch.load(tmp_path/'demo2'/k/'last.pt', map_location='cpu', weights_only=True)['step'] for k in ('scn', 'isn', 'joint')] == [4, 4, 4]
 
 def test_loss_weight_flags(tmp_path, prepared):
     "--scn-loss / --isn-loss: merged into the weights; an unknown key or a bad number is a usage error (exit 2) that lists the keys."
