@@ -4,9 +4,9 @@
 
 # %% ../nbs/35_infer.ipynb #f03475ab
 from __future__ import annotations
-import os, sys, errno, argparse, tempfile, warnings, contextlib
+import os, sys, errno, argparse, warnings, contextlib
 from pathlib import Path
-from .core import IMAGE_EXTS, to_pil, _umask, device_problem
+from .core import IMAGE_EXTS, to_pil, atomic_write, device_problem
 from .pipeline import CaliSketch
 from .read import NotASketchWarning
 from .loading import _candidates
@@ -100,18 +100,10 @@ def _run_one(pipe:CaliSketch, s, said:set, **kw):
             else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 def _save_all(images:dict):
-    "Write `{path: PIL image}` as PNGs, all or none: each into a temp file beside it, then all renamed (a folder in the way is refused first)."
+    "Write `{path: PIL image}` as PNGs, all or none: core's `atomic_write` for each, nested, so a failed write renames none (a folder in the way is refused first)."
     if busy := [f for f in images if Path(f).is_dir()]: raise IsADirectoryError(errno.EISDIR, 'Is a directory', str(busy[0]))
-    tmps = []
-    try:
-        for f, im in images.items():
-            Path(f).parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=Path(f).parent, prefix=f'.{Path(f).name}.', suffix='.tmp'); tmps.append(tmp)
-            with os.fdopen(fd, 'wb') as fh: im.save(fh, format='PNG'); fh.flush(); os.fsync(fh.fileno()); os.fchmod(fh.fileno(), 0o666 & ~_umask())
-        for tmp, f in zip(tmps, images): os.replace(tmp, f)
-    finally:
-        for tmp in tmps:
-            with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+    with contextlib.ExitStack() as files:  # every temp file is written before the first is renamed into place
+        for f, im in images.items(): im.save(files.enter_context(atomic_write(f)), format='PNG')
 
 _PHOTO_HINT = ("cali-sketch infer: if a file warned about is a photo of a face, its own sketch as the networks were trained on it comes from: "
                "cali-sketch prepare PHOTOS DIR, then cali-sketch sketches DIR OUT (its *_S.png are sketches to infer from)")
