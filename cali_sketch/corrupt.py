@@ -180,15 +180,19 @@ def _displacement(rng, cfg, sev, s, H, W, ys, xs, lab, nseg):
         dx[i] += w * (sh[0] + k * u); dy[i] += w * (sh[1] + k * v)
     return dx, dy
 
-def _spurious(rng, canvas, m:int, px, py, s:float):
-    "Draw `m` short random quadratic Bezier curves starting near the points `(px, py)` onto the bool `canvas`."
-    i = rng.integers(0, len(px), m)
-    p0 = np.stack([px[i], py[i]], 1) + rng.normal(0, 4 * s, (m, 2))
+def _stray_curves(rng, at:np.ndarray, s:float) -> np.ndarray:
+    "Short random quadratic Bezier curves (m x 8 x 2 points, 8-30 px long at 256, slightly bent), one starting near each of the points `at` (m x 2)."
+    m = len(at); p0 = at + rng.normal(0, 4 * s, (m, 2))
     ln, ang, bend = rng.uniform(8, 30, m) * s, rng.uniform(0, 2 * np.pi, m), rng.uniform(-0.5, 0.5, m)
     d = np.stack([np.cos(ang), np.sin(ang)], 1) * ln[:, None]
     p1 = p0 + d / 2 + bend[:, None] * d[:, ::-1] * [-1, 1]
     t = np.linspace(0, 1, 8)[None, :, None]
-    curves = (1 - t) ** 2 * p0[:, None] + 2 * (1 - t) * t * p1[:, None] + t ** 2 * (p0 + d)[:, None]
+    return (1 - t) ** 2 * p0[:, None] + 2 * (1 - t) * t * p1[:, None] + t ** 2 * (p0 + d)[:, None]
+
+def _spurious(rng, canvas, m:int, px, py, s:float):
+    "Draw `m` short random quadratic Bezier curves starting near the points `(px, py)` onto the bool `canvas`."
+    i = rng.integers(0, len(px), m)
+    curves = _stray_curves(rng, np.stack([px[i], py[i]], 1), s)
     cv2.polylines(canvas.view(np.uint8), list(np.rint(curves).astype(np.int32)), False, 1, 1, cv2.LINE_8)
 
 # %% ../nbs/03_corrupt.ipynb #589e247c

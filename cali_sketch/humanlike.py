@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 import numpy as np
 from .core import check_fields
-from .corrupt import _smooth_field, _as_rng
+from .corrupt import _smooth_field, _as_rng, _stray_curves
 from .strokes import Strokes, PARTS, _BOXES, arclength
 from .pen import draw_strokes
 
@@ -130,13 +130,9 @@ def human_strokes(st:Strokes, # the strokes a person would draw (`strokes.select
             if a.sum() >= 2 and b.sum() >= 2:
                 polys += [p[a], p[b]]; widths += [wd[a], wd[b]]; press += [pr[a], pr[b]]; continue
         polys.append(p); widths.append(wd); press.append(pr)
-    if cfg.spurious * sev > 0:  # stray marks: a short, slightly bent curve beside a point of some strokes
-        for j in np.flatnonzero(rng.random(len(polys)) < cfg.spurious * sev):
-            p0 = polys[j][rng.integers(len(polys[j]))] + rng.normal(0, 4 * s, 2)
-            ln, ang, bend = rng.uniform(8, 30) * s, rng.uniform(0, 2 * np.pi), rng.uniform(-0.5, 0.5)
-            dv = np.array([np.cos(ang), np.sin(ang)]) * ln; p1 = p0 + dv / 2 + bend * np.array([-dv[1], dv[0]])
-            t = np.linspace(0, 1, max(3, int(ln / s / 2)))[:, None]
-            c = ((1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t ** 2 * (p0 + dv)).astype(np.float32)
+    if cfg.spurious * sev > 0 and len(js := np.flatnonzero(rng.random(len(polys)) < cfg.spurious * sev)):  # stray marks: chapter 03's curves
+        at = np.stack([polys[j][rng.integers(len(polys[j]))] for j in js])  # one beside a point of each chosen stroke
+        for c in _stray_curves(rng, at, s).astype(np.float32):
             nz = _slow(rng, arclength(c), (80 * s, 80 * s))
             polys.append(c); widths.append(1 + cfg.width_var * sev * nz[:, 0] * rng.uniform(0.3, 1)); press.append(1 - cfg.pressure * sev * (1 + nz[:, 1]) / 2)
     a = cfg.warp * s * sev
