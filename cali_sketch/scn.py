@@ -103,7 +103,10 @@ def run_checkpoint(run, # a run folder (its last.pt is used) or a .pt checkpoint
         except RuntimeError: pass  # nothing usable: the reader names what is wrong with last.pt
     f = p/'last.pt' if p.is_dir() else p
     if not f.is_file():
-        raise FileNotFoundError(f"{what}: {f} does not exist" + (" (the run folder has no last.pt: has that stage been trained?)" if p.is_dir() else ''))
+        bare = not p.suffix and len(p.parts) == 1  # a word like `small-full`: perhaps a shipped model's name
+        raise FileNotFoundError(f"{what}: {f} does not exist" + (" (the run folder has no last.pt: has that stage been trained?)" if p.is_dir() else '')
+                                + (f" (if {p} is a shipped model's name: `cali-sketch finetune --init-from {p}` starts from it, and `cali-sketch weights` "
+                                   "lists the files)" if bare else ''))
     return f
 
 def load_stage_weights(run, # run folder or .pt written by a stage, or an exported / shipped .safetensors (generators only)

@@ -118,7 +118,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--channels-last', action='store_true', default=None, help='NHWC models and batches (GPU)')
     ap.add_argument('--compile', action='store_true', default=None, help='torch.compile the networks')
     ap.add_argument('--device', help="'auto' (default), 'cpu', 'cuda', ...")
-    ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN: a run or .pt (joint; isn with --isn-input scn/mix), or a shipped / exported .safetensors (isn only: it has no D1)')
+    ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN: a run or .pt (joint; isn with --isn-input scn/mix), or an exported .safetensors, as the shipped models are (isn only: it has no D1)')
     ap.add_argument('--scn-init', metavar='RUN', help='scn: start G1 and D1 from this SCN run (fine-tuning; e.g. a --level-conditioned G1 from the paper\'s)')
     ap.add_argument('--level-conditioned', action='store_true', default=None, help='G1 takes a calibration level in [0,1] (chapter 45); sketches of every severity in --levels')
     ap.add_argument('--levels', type=float, nargs=2, metavar=('LO', 'HI'), help='with --level-conditioned: the training severities, uniform (default 0 1)')
