@@ -128,6 +128,9 @@ def infer_cli(argv:list[str]|None=None) -> int:
         err(f"--weights={a.weights}: no such shipped model; available: {', '.join(shipped) or 'none'} (see cali-sketch weights)"); return 2
     try: plan = _plan(_sketch_files(sketches, a.out), Path(a.out))
     except ValueError as e: err(e); return 2
+    if plan and not any(Path(s).exists() for s, _ in plan):  # a typo in every name: said before seconds go on loading a model
+        for s, _ in plan: err(f"{s}: no such file")
+        return 1
     try:
         if run is not None: pipe = CaliSketch.from_run(run, device=a.device, size=a.size)
         else:
