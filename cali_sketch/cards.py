@@ -26,13 +26,18 @@ def _metrics_md(ev:dict) -> str:
     d = ev.get('data', {})
     return '\n'.join(rows) + f"\n\n{d.get('count', '?')} val faces ({Path(str(d.get('path', '?'))).name}, {d.get('size', '?')} px), human-like sketches of each severity, seed 0. FD-HEDVGG16 is a Fréchet distance on HED VGG-16 features: not FID."
 
+def _by_stage(t:list, k:str) -> str:
+    "Training fact `k` of stages `t`: its one value, or each stage's in order where they differ (a fine-tuning leg with its own seed)."
+    vs = [str(f.get(k)) for f in t] or ['None']
+    return vs[0] if len(set(vs)) == 1 else ' / '.join(vs) + ' by stage'
+
 def write_card(entry:dict, # an index entry (see `ship_weights`)
                evaluation:dict|None=None, # an `evaluate_run` result for this model
               ) -> str:
     "The model card of a shipped model, as Markdown."
     m, t = entry['model'], entry['training']
     budget = '; '.join(f"{f['stage']} {f['steps']} steps" + (f" ({f['minutes']:.1f} min)" if f.get('minutes') is not None else '') for f in t)
-    first = t[-1] if t else {}
+    last = t[-1] if t else {}  # what the model is now: the last stage's data, sketches and features
     params = sum(entry['parameters'].values())
     d, dt = entry.get('diff') or entry['fp16_diff'], entry.get('dtype', 'float16')
     kind, short = ('int8, one scale per channel (weight matrices; the rest fp16)', 'int8') if dt == 'int8' else ('fp16', 'fp16')
@@ -42,10 +47,10 @@ def write_card(entry:dict, # an index entry (see `ship_weights`)
              f"| networks | {'G1 (SCN) + G2 (ISN)' if 'G1' in entry['parameters'] else 'G2 alone, fed the sketch S (one stage, no SCN)'}: width {m['width']}, "
              f"{m['n_blocks']} residual blocks, {m.get('upsample', 'deconv')} decoder; {params / 1e6:.2f} M parameters |",
              f"| input | sketches at {entry['size']} px, black on white; `cali-sketch infer` and the pipeline normalise any drawing to the training pen first |",
-             f"| training data | `{first.get('data')}`: prepared CelebA train photos (HED BSDS500 contours + Canny details) |",
-             f"| training sketches | {first.get('sketch')} synthesis, {first.get('target')} calibration targets |",
-             f"| perceptual / style features | {first.get('backbone')}" + (" (VGG-16 trunk of HED: the announced substitute for ImageNet VGG-19, which this machine cannot have)" if first.get('backbone') == 'hed-vgg16' else '') + ' |',
-             f"| budget | {budget}; batch {first.get('batch_size')}, seed {first.get('seed')}, on {first.get('device')} |",
+             f"| training data | `{last.get('data')}`: prepared CelebA train photos (HED BSDS500 contours + Canny details) |",
+             f"| training sketches | {last.get('sketch')} synthesis, {last.get('target')} calibration targets |",
+             f"| perceptual / style features | {last.get('backbone')}" + (" (VGG-16 trunk of HED: the announced substitute for ImageNet VGG-19, which this machine cannot have)" if last.get('backbone') == 'hed-vgg16' else '') + ' |',
+             f"| budget | {budget}; batch {_by_stage(t, 'batch_size')}, seed {_by_stage(t, 'seed')}, on {_by_stage(t, 'device')} |",
              f"| stored | {kind} safetensors, {entry['bytes'] / 1e6:.2f} MB, SHA-256 `{entry['sha256'][:16]}…`; {short} against fp32 on the probe sketches: "
              f"R max {d['R']['max']:.2g} / mean {d['R']['mean']:.2g}, P max {d['P']['max']:.2g} / mean {d['P']['mean']:.2g} |",
              f"| licence | {LICENCE} |", '']
