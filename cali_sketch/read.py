@@ -25,17 +25,25 @@ class NotASketchWarning(UserWarning):
 
 def _name(x) -> str: return str(x) if isinstance(x, (str, Path)) else f"<{type(x).__name__}>"
 
-def _unit(t:torch.Tensor) -> torch.Tensor:
-    "A tensor's values as floats in [0,1], read by their range as `load_image` reads arrays: 0-1, 0-255, or 0-65535 (uint16, or above 255)."
-    f = t.detach().float().cpu(); hi = float(f.max()) if f.numel() else 0.
-    return f / 65535 if t.dtype == torch.uint16 or hi > 255 else f / 255 if hi > 1 else f
+def _unit(t:torch.Tensor, name:str='<Tensor>') -> torch.Tensor:
+    "A tensor's values as floats in [0,1], read by their range: 0-1, 0-255, or 0-65535 (uint16, or above 255); NaN, negative or larger values refused as `load_image` refuses them."
+    f = t.detach().float().cpu()
+    if not f.numel(): return f
+    if not torch.isfinite(f).all(): raise ImageError(name, "holds NaN or infinite values")
+    whole = not t.dtype.is_floating_point
+    if not whole: f = torch.where((f < 0) & (f > -1e-3), 0., f)  # rounding noise of a computed image, not data
+    lo, hi = float(f.min()), float(f.max())
+    if lo < (0 if whole else -1e-3): raise ImageError(name, f"has negative values (min {lo:g}); images are 0..1, 0..255 or 0..65535")
+    top = 65535. if t.dtype == torch.uint16 or hi > 255 else 1. if hi <= 1 + 1e-3 else 255.
+    if hi > top * (1 if whole else 1 + 1e-3): raise ImageError(name, f"goes up to {hi:g}, above any image range (0..1, 0..255, 0..65535)")
+    return (f / top).clamp(0, 1)
 
 def _alpha(x) -> torch.Tensor|None:
     "The opacity (1,H,W) of an image that is mostly transparent (median alpha < 0.5), else None; files, PIL images, HxWx4 arrays, (4,H,W) tensors."
     try:
         if isinstance(x, torch.Tensor):  # read by its range, as the colour channels
             if x.ndim != 3 or x.shape[0] != 4: return None
-            a = _unit(x[3]).numpy() * 255
+            a = _unit(x[3], _name(x)).numpy() * 255
         elif isinstance(x, np.ndarray):
             if x.ndim != 3 or x.shape[-1] not in (2, 4): return None
             a = _array_to_8bit(x[..., -1], _name(x)).astype(np.float32)  # the alpha's range read as `load_image` reads it
@@ -49,8 +57,13 @@ def _alpha(x) -> torch.Tensor|None:
     except (OSError, ValueError, Image.DecompressionBombError): return None  # `load_image` then says what is wrong
     return torch.from_numpy(a / 255)[None] if np.median(a) < 128 else None
 
+def _dark_ink(t:torch.Tensor) -> bool:
+    "Does a picture darker than mid-grey hold more pixels a tenth darker than its median than a tenth lighter (dim paper, dark ink)?"
+    m = t.median()
+    return bool(((m - t) > 0.1).float().mean() > ((t - m) > 0.1).float().mean())
+
 def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
-                invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median
+                invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median and which side of it the ink lies
                 min_size:int=8, # smaller images are refused
                 min_ink:float=1e-4, # a sketch needs at least this fraction of stroke pixels
                 min_lines:float|None=0.9, # warn (`NotASketchWarning`) when less of the ink lies on lines (`normalize.line_share`); None: never
@@ -62,14 +75,14 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
     elif isinstance(x, torch.Tensor):
         t = x[None] if x.ndim == 2 else x
         if t.ndim != 3 or t.shape[0] not in (1, 3, 4): raise ImageError(name, f"tensor of shape {tuple(x.shape)} is not (H,W), (1,H,W) or (3,H,W)")
-        t = _unit(t[:3]).mean(0, keepdim=True)
+        t = _unit(t[:3], name).mean(0, keepdim=True)
     elif isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating) and x.ndim == 2:  # ints and bools: `load_image` knows their range
-        t = _unit(torch.from_numpy(np.asarray(x, np.float32)))[None]
+        t = _unit(torch.from_numpy(np.asarray(x, np.float32)), name)[None]
     else: t = to_tensor(load_image(x, 'L', min_size=min_size))
     H, W = t.shape[-2:]
     if min(H, W) < min_size: raise ImageError(name, f"too small ({W}x{H}; need at least {min_size}px)")
     t = t.clamp(0, 1)
-    if invert is None: invert = bool(t.median() > 0.5) or find_page(1 - t[0].numpy()) is not None  # mostly paper, or a page on a darker desk
+    if invert is None: invert = bool(t.median() > 0.5) or _dark_ink(t) or find_page(1 - t[0].numpy()) is not None  # mostly paper, or a page on a darker desk
     if invert: t = 1 - t
     if ((t - t.median()) > 0.1).float().mean() < min_ink:  # ink: a tenth darker than the paper, at least (faint pencil is ink)
         raise EmptySketchError(name, "empty sketch: no strokes found (blank, all black or uniform, or lines less than a tenth darker "
