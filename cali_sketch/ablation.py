@@ -4,7 +4,7 @@
 
 # %% ../nbs/34_ablation.ipynb #aa6af647
 from __future__ import annotations
-import math
+import math, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,8 +12,9 @@ import ipywidgets as W
 from PIL import Image
 from .core import show_grid
 from .pipeline import CaliSketch
-from .read import read_sketch
+from .read import read_sketch, NotASketchWarning
 from .widgets import image_widget, show_picture, _titled
+from .viewer import _rp_titles
 
 # %% auto #0
 __all__ = ['AblationViewer', 'ablation_viewer']
@@ -63,7 +64,8 @@ class AblationViewer(W.VBox):
         self.photo_col = _titled('photo', self.photo_pic)
         self.captions = {n: W.HTML() for n in self.pipes}
         self.images = {n: {k: image_widget(img_width) for k in ('R', 'P')} for n in self.pipes}
-        self.columns = {n: W.VBox([self.captions[n], *self.images[n].values()]) for n in self.pipes}
+        self.labels = {n: {k: W.HTML(f"<small>{t}</small>") for k, t in zip('RP', _rp_titles(p))} for n, p in self.pipes.items()}  # R = S for a one-stage model
+        self.columns = {n: W.VBox([self.captions[n], *(w for k in 'RP' for w in (self.labels[n][k], self.images[n][k]))]) for n in self.pipes}
         self.grid = W.HBox([_titled('sketch S', self.sketch_pic), self.photo_col, *self.columns.values()])
         self.results, self.scores = {}, {}
         self.index.observe(lambda c: self.update(), 'value')
@@ -72,7 +74,16 @@ class AblationViewer(W.VBox):
         self.update()
 
     def update(self):
-        "Run every model on the chosen input and refresh pictures, scores and table."
+        "Run every model on the chosen input and refresh pictures, scores and table; an input that is no line drawing is said in the status line."
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', NotASketchWarning)
+            self._update()
+        said = [str(w.message) for w in caught if issubclass(w.category, NotASketchWarning)]
+        for w in caught:  # other warnings go on to the notebook as they came
+            if not issubclass(w.category, NotASketchWarning): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if said: self.status.value = '<br>'.join(filter(None, [self.status.value, f"<span style='color:#a60'>input {self.index.value}: {said[0]}</span>"]))
+
+    def _update(self):
         i = self.index.value; item = self.inputs[i]
         msgs = [f"<b>{n}</b>: <span style='color:#b00'>{e}</span>" for n, e in self.errors.items()]
         self.results, self.scores = {}, {}
@@ -107,19 +118,23 @@ class AblationViewer(W.VBox):
     def _show_kinds(self):
         "Show R, P or both in every column, as the view says: hiding and showing pictures, nothing run or encoded."
         kinds = {'R and P': 'RP', 'P only': 'P', 'R only': 'R'}[self.show.value]
-        for ims in self.images.values():
-            for k, w in ims.items(): w.layout.display = None if k in kinds else 'none'
+        for n, ims in self.images.items():
+            for k, w in ims.items(): w.layout.display = self.labels[n][k].layout.display = None if k in kinds else 'none'
 
     def figure(self):
         "The current comparison as a figure: one column per model (R above P), drawn from the networks' outputs."
         S = read_sketch(self.inputs[self.index.value]['sketch'])
         rows = [[S] + [r.R for r in self.results.values()], [None] + [r.P for r in self.results.values()]]
-        return show_grid(rows, ['S'] + list(self.results), size=2.0)
+        fig = show_grid(rows, ['S'] + list(self.results), size=2.0); axs, nc = fig.axes, len(rows[0])
+        for j, n in enumerate(self.results, 1):  # every picture says what it is: R = S where a model has no G1
+            R, P = _rp_titles(self.pipes[n], tex=True); axs[j].set_title(f"{n}\n{R}", fontsize=9); axs[nc + j].set_title(P, fontsize=9)
+        return fig
 
 def _table(metrics:dict) -> str:
     if not metrics: return ''
     cols = sorted({k for v in metrics.values() for k in v})
-    rows = ''.join(f"<tr><td><b>{n}</b></td>" + ''.join(f"<td>{v.get(c, float('nan')):.4g}</td>" for c in cols) + "</tr>" for n, v in metrics.items())
+    cell = lambda x: f"{x:.4g}" if isinstance(x, (int, float)) and math.isfinite(x) else '–' if x is None or isinstance(x, float) else str(x)  # unknown: a dash
+    rows = ''.join(f"<tr><td><b>{n}</b></td>" + ''.join(f"<td>{cell(v.get(c))}</td>" for c in cols) + "</tr>" for n, v in metrics.items())
     return f"<table><tr><th></th>{''.join(f'<th>{c}</th>' for c in cols)}</tr>{rows}</table>"
 
 def ablation_viewer(models:dict, inputs:list, metrics:dict|None=None, **kw) -> AblationViewer:
