@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import ipywidgets as W
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from .core import ImageError, load_image, crop_resize, to_uint8, show_grid, IMAGE_EXTS
 from .faces import synth_face
 from .corrupt import CorruptConfig, corrupt_sketch, toy_face_edges, _INT_FIELDS, _UNIT_FIELDS
@@ -209,7 +209,7 @@ class CorruptionExplorer(W.VBox):
         for f in change['new'] or ():
             name = f"upload: {f['name']}"
             try: self.lib.add(name, Image.open(io.BytesIO(bytes(f['content']))))
-            except Exception as e: self._say(f"could not use {f['name']}: {e}", error=True); continue
+            except Exception as e: self._say(f"could not use {f['name']}: {_unusable(e)}", error=True); continue
             self._strokes.pop(name, None)  # a new picture under a name seen before: trace its strokes again
             self._hold = True              # new options send the dropdown to the first face first: no update for that
             try: self.face.options = self.lib.names; self.face.value = name
@@ -255,6 +255,12 @@ class CorruptionExplorer(W.VBox):
         "The current pictures as a matplotlib figure (for saved notebooks and reports)."
         self._drawn()
         return show_grid([[self.photo, self.E_gt, self.S]], ['photo $I_{gt}$', 'target $E_{gt}$', 'sketch $S$'], size=2.2)
+
+def _unusable(e:Exception) -> str:
+    "Why an uploaded file cannot be used, as a sentence (PIL's own words name an in-memory file object, or say 'Truncated File Read')."
+    if isinstance(e, UnidentifiedImageError): return "not an image file that can be read (PNG, JPEG, WebP, BMP, TIFF, ...)"
+    if 'truncated' in str(e).lower(): return "the image file is damaged or cut short"
+    return getattr(e, 'reason', None) or str(e)  # an `ImageError`: its reason, without the name of the object it was read from
 
 def _titled(title:str, w:W.Widget) -> W.VBox: return W.VBox([W.HTML(f"<b>{title}</b>"), w])
 
