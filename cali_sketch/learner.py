@@ -108,7 +108,7 @@ class Learner:
         self.rank, self.world = init_distributed('nccl' if self.device.type == 'cuda' else 'gloo')
         if self.world > 1 and self.device.type == 'cuda':
             self.device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(self.device)
-        self.models = {}  # name -> the model, or its `GanDDP` wrapper under torchrun
+        self.models, self.discs = {}, list(discs)  # name -> the model, or its `GanDDP` wrapper under torchrun
         for k, m in {**gens, **discs}.items():
             m.to(self.device, memory_format=torch.channels_last if cfg.channels_last else torch.preserve_format)
             if cfg.compile: m.compile()
@@ -222,6 +222,7 @@ def _fit(self:Learner, resume):
     except CancelFitException: pass
     finally:
         for s, h in (old or {}).items(): signal.signal(s, h)
+        requires_grad([self.models[k] for k in self.discs], True)  # a step leaves D frozen for G's update: trainable again for whoever uses them next
         self.callback('cleanup_fit')
     return self
 

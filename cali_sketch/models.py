@@ -87,6 +87,9 @@ class Generator(nn.Module):
         if x.shape[-2] % 4 or x.shape[-1] % 4:
             raise ValueError(f"{type(self).__name__}: H and W must be multiples of 4 (two stride-2 stages), "
                              f"got {tuple(x.shape[-2:])}")
+        if min(x.shape[-2:]) <= 4 * self.cfg.dilation:  # the trunk runs at a quarter size and reflect-pads by the dilation
+            raise ValueError(f"{type(self).__name__}: H and W must be at least {4 * (self.cfg.dilation + 1)} (a quarter of them must exceed the "
+                             f"residual blocks' dilation {self.cfg.dilation}), got {tuple(x.shape[-2:])}")
         return _OUT_ACTS[self.out_act](self.decoder(self.middle(self.encoder(x))))
 
 class LevelNorm(nn.Module):
@@ -116,6 +119,9 @@ class G1(Generator):
                ) -> torch.Tensor:
         if self.cfg.level:
             if level is None: raise ValueError("G1: this SCN is level-conditioned (ModelConfig.level=True): pass level= in [0, 1]")
+            if not (isinstance(level, torch.Tensor) and level.device.type != 'cpu'):  # a GPU tensor of levels is not read back: no sync per step
+                lv = torch.as_tensor(level, dtype=torch.float32)
+                if not ((lv >= 0) & (lv <= 1)).all(): raise ValueError(f"G1: level must lie in [0, 1] (0 trusts the strokes, 1 fixes everything), got {level}")
             l = torch.as_tensor(level, dtype=x.dtype, device=x.device).reshape(-1, 1, 1, 1)
             if l.shape[0] not in (1, x.shape[0]): raise ValueError(f"G1: {l.shape[0]} levels for a batch of {x.shape[0]}")
             for m in self.level_norms: m.level = l
@@ -147,6 +153,7 @@ class PatchDiscriminator(nn.Module):
     def forward(self, x:torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         if x.ndim != 4 or x.shape[1] != self.in_ch:
             raise ValueError(f"PatchDiscriminator: expected input (B,{self.in_ch},H,W), got {tuple(x.shape)}")
+        if min(x.shape[-2:]) < 24: raise ValueError(f"PatchDiscriminator: H and W must be at least 24 (three stride-2 and two 4x4 convs leave no patch below it), got {tuple(x.shape[-2:])}")
         feats = []
         for blk in self.convs:
             x = blk(x); feats.append(x)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import ImageError, seed_everything
+from .core import ImageError, seed_everything, device_problem, default_device
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
 from .normalize import normalize_sketch
@@ -42,7 +42,7 @@ def from_square(y:torch.Tensor, # (C,size,size) output
 
 # %% ../nbs/30_pipeline.ipynb #675afe93
 class Result:
-    "What `CaliSketch` returns: S as the networks saw it, R = G1(S), P = G2(R) (each at the input's size; lists for lists), and `notes`."
+    "What `CaliSketch` returns: S as the networks saw it, R = G1(S), P = G2(R) (the networks' square frame; with `normalize=False`, the input's size; lists for lists), and `notes`."
     def __init__(self, S, R, P, notes=None): self.S, self.R, self.P, self.notes = S, R, P, notes  # notes: what normalising did, in words
     def __iter__(self): return iter((self.R, self.P))
     def __repr__(self):
@@ -63,6 +63,10 @@ class CaliSketch:
                  copy:bool=True, # run copies (a snapshot): the caller's networks stay trainable. False: take them over (folded, frozen, moved)
                 ):
         if not isinstance(size, int) or size < 8 or size % 4: raise ValueError(f"size={size!r}: must be a multiple of 4 >= 8")
+        if size < (lo := 4 * ((g1 or g2).cfg.dilation + 1)):  # the networks' own limit (chapter 11), said before the first sketch
+            raise ValueError(f"size={size}: these networks need at least {lo} px (their trunk works at a quarter of it, padded by the dilation {(g1 or g2).cfg.dilation})")
+        if device == 'auto': device = default_device()
+        if device is not None and (why := device_problem(str(device), 'device')): raise ValueError(why)
         self.device = torch.device(device or 'cpu')
         self.channels_last = self.device.type == 'cuda' if channels_last is None else channels_last
         mf = torch.channels_last if self.channels_last else torch.preserve_format
@@ -127,8 +131,10 @@ class CaliSketch:
     @classmethod
     def random(cls, cfg:ModelConfig|None=None, size:int=128, seed:int=0, device=None) -> CaliSketch:
         "Untrained networks (for tests, timing and wiring up front-ends before training)."
-        cfg = cfg or ModelConfig.small(); seed_everything(seed)
-        return cls(G1(cfg), G2(cfg), size, device, name=f'random(width={cfg.width}, blocks={cfg.n_blocks})', copy=False)
+        cfg = cfg or ModelConfig.small()
+        with torch.random.fork_rng(devices=[]):  # the caller's random streams are neither reset nor consumed
+            torch.manual_seed(seed); g1, g2 = G1(cfg), G2(cfg)
+        return cls(g1, g2, size, device, name=f'random(width={cfg.width}, blocks={cfg.n_blocks})', copy=False)
 
     @property
     def config(self) -> ModelConfig: return (self.g1 or self.g2).cfg
