@@ -186,6 +186,16 @@ def _note(info:dict) -> str:
     return '; '.join(said)
 
 # %% ../nbs/30_pipeline.ipynb #bf1c1761
+def _each(f, items:list, many:bool) -> list:
+    "`f(item, j)` for every item; in a list, an `ImageError` also names the item's place (`item 2 (<Image>): ...`)."
+    out = []
+    for j, x in enumerate(items):
+        try: out.append(f(x, j))
+        except ImageError as e:
+            if not many: raise
+            raise type(e)(f"item {j} ({e.path})", e.reason) from None
+    return out
+
 @patch
 def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a list of them, or a (B,C,H,W) tensor
           calibrate:bool=True, # False: skip the SCN (P = G2(S)), the paper's "without calibration" ablation
@@ -197,14 +207,18 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
           rules:bool=True, # with normalize: take away the printed rules of ruled paper (chapter 04b); False: trace them too
          ) -> Result:
     "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."
+    for k, v in (('calibrate', calibrate), ('normalize', normalize), ('centre', centre), ('page', page), ('rules', rules), ('invert', invert)):
+        if not (isinstance(v, (bool, np.bool_)) or (v is None and k == 'invert')):  # 'no' is truthy: it would quietly do the opposite
+            raise TypeError(f"{k}={v!r}: give True or False" + (' (or None: decide from the picture)' if k == 'invert' else ''))
     batched4 = isinstance(x, torch.Tensor) and x.ndim == 4
     many = batched4 or isinstance(x, (list, tuple))
     items = list(x) if many else [x]
     if not items: raise ValueError("no sketches given")
     if normalize:
         infos = [{} for _ in items]
-        sq, geoms, notes = [self.normalize(i, invert, centre, page, rules, d) for i, d in zip(items, infos)], [None] * len(items), [_note(d) for d in infos]
-    else: (sq, geoms), notes = zip(*[to_square(read_sketch(i, invert, page=False), self.size) for i in items]), None  # the line check on what the nets get
+        sq = _each(lambda i, j: self.normalize(i, invert, centre, page, rules, infos[j]), items, many)
+        geoms, notes = [None] * len(items), [_note(d) for d in infos]
+    else: (sq, geoms), notes = zip(*_each(lambda i, j: to_square(read_sketch(i, invert, page=False), self.size), items, many)), None  # the line check on what the nets get
     S = torch.stack(list(sq))
     R = self.refine(S, level)
     P = self.synthesise(R if calibrate else S)
