@@ -4,11 +4,11 @@
 
 # %% ../nbs/90_cli.ipynb #ea6baaed
 from __future__ import annotations
-import io, os, sys, argparse, warnings, importlib, contextlib
+import io, os, sys, shlex, argparse, warnings, importlib, contextlib
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COMMANDS', 'TRAINING', 'main']
+__all__ = ['COMMANDS', 'TRAINING', 'RERUN', 'main']
 
 # %% ../nbs/90_cli.ipynb #9985d576
 COMMANDS = {
@@ -21,7 +21,7 @@ COMMANDS = {
     'average':   ('cali_sketch.average:average_cli', "average the generators of a run's kept snapshots into one weights file"),
     'weights':   ('cali_sketch.pretrained:weights_cli', 'list the shipped pretrained models (weights/)'),
     'eval':      ('cali_sketch.evalcli:eval_cli', 'metrics of a run on prepared data at several corruption severities'),
-    'compare':   ('cali_sketch.evalcli:compare_cli', 'which differences between evaluated models survive another draw of faces (paired bootstrap)'),
+    'compare':   ('cali_sketch.compare:compare_cli', 'which differences between evaluated models survive another draw of faces (paired bootstrap)'),
     'reproduce': ('cali_sketch.reproduce:reproduce_cli', 'train every variant (full, ablations, baseline) and tabulate them'),
 }
 
@@ -57,6 +57,8 @@ def main(argv:list[str]|None=None) -> int:
     except BrokenPipeError:  # stop quietly, as `cat` does: the rest of the output has nowhere to go
         with contextlib.suppress(OSError, ValueError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a command a pipe closed on
+    except OSError as e:  # a file the command could not read or write, found late (most are refused before any work): one line
+        print(f"cali-sketch {cmd}: error: {_os_error(e)}", file=sys.stderr); return 1
     except SystemExit as e:  # argparse's --help and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt as e:
@@ -66,12 +68,18 @@ def main(argv:list[str]|None=None) -> int:
 
 def _one_line(message, category, filename, lineno, line=None) -> str: return f"{category.__name__}: {message}\n"
 
+def _os_error(e:OSError) -> str:
+    "An `OSError` as a sentence: the path it is about (where a rename was going, not its temp file) and why."
+    path = e.filename2 if e.filename2 is not None else e.filename
+    return f"{path}: {e.strerror}" if path is not None and e.strerror else str(e)
+
 def _fallback_warning() -> type:
     "core's FallbackWarning (imported with the command, not for `--help`)."
     from cali_sketch.core import FallbackWarning
     return FallbackWarning
 
-TRAINING = ('train', 'finetune')  # the commands that resume with --resume (the others by running them again)
+TRAINING = ('train', 'finetune')  # the commands that resume with --resume
+RERUN = ('prepare', 'demo', 'reproduce')  # the commands that go on from where they stopped when run again; the others start over
 
 def _run_folder(argv:list[str]) -> Path|None:
     "The run folder of `train`/`finetune` ARGS (--out, default runs/STAGE), or None when they do not parse."
@@ -83,8 +91,9 @@ def _run_folder(argv:list[str]) -> Path|None:
 
 def _resume_hint(argv:list[str], e:KeyboardInterrupt) -> str:
     "What a person reads after Ctrl-C of `cali-sketch ARGV`: where it stopped and the command that goes on."
-    cmd, same = argv[0], ' '.join(['cali-sketch', *argv])
-    if cmd not in TRAINING: return f"interrupted: what was finished is kept; to go on, run the same command again: {same}"
+    cmd, same = argv[0], shlex.join(['cali-sketch', *argv])  # quoted: a path with a space pastes back as one argument
+    if cmd in RERUN: return f"interrupted: what was finished is kept; to go on, run the same command again: {same}"
+    if cmd not in TRAINING: return f"interrupted: no file was left half-written, and running the command again does it all again: {same}"
     again = same + ('' if '--resume' in argv else ' --resume')
     if hasattr(e, 'step'):  # learner.TrainingInterrupted: a clean stop with a checkpoint; its text ends with the Python hint
         return f"cali-sketch {cmd}: {e.args[0].split('; resume with')[0]}\nto resume: {again}"

@@ -36,7 +36,7 @@ def figure(name, out, sketches, label='fp16'):
 def attach_intervals(name, eval_file, out):
     "Put shipped model `name`'s metrics with 95 % bootstrap intervals (from its evaluation in `eval_file`) in its card and index entry."
     from cali_sketch.pretrained import read_index, attach_card_section
-    from cali_sketch.evalcli import model_intervals, intervals_table
+    from cali_sketch.compare import model_intervals, intervals_table
     runs = json.loads(Path(eval_file).read_text())['runs']
     if name not in runs: sys.exit(f"{eval_file}: no evaluation of {name} (there: {', '.join(runs)})")
     ev, entry = runs[name], read_index(out)['weights'].get(name)

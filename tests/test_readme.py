@@ -2,11 +2,11 @@
 import json, re, shlex
 from pathlib import Path
 import pytest
-from cali_sketch import cli, data, preparecli, train, demo, pipeline, pretrained, infer, evalcli, reproduce, finetune, average
+from cali_sketch import cli, data, preparecli, train, demo, pipeline, pretrained, infer, evalcli, compare, reproduce, finetune, average
 
 ROOT = Path(__file__).resolve().parents[1]
 PARSERS = {'prepare': preparecli._prepare_parser, 'train': train.train_parser, 'demo': demo._demo_parser,
-           'infer': infer._infer_parser, 'eval': evalcli._eval_parser, 'compare': evalcli._compare_parser, 'reproduce': reproduce._reproduce_parser,
+           'infer': infer._infer_parser, 'eval': evalcli._eval_parser, 'compare': compare._compare_parser, 'reproduce': reproduce._reproduce_parser,
            'sketches': data._sketches_parser, 'weights': pretrained._weights_parser, 'finetune': finetune._finetune_parser, 'average': average._average_parser}
 
 def _docs() -> dict:
