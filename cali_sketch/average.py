@@ -12,6 +12,7 @@ from .models import ModelConfig, G1, G2
 from .loading import read_networks, check_config, _size_of, _torch_ckpt
 from .checkpoint import export_weights
 from .pretrained import _stage_facts
+from .console import output_problem
 
 # %% auto #0
 __all__ = ['snapshots', 'average_generators', 'average_run', 'average_cli']
@@ -122,6 +123,7 @@ def average_cli(argv:list[str]|None=None) -> int:
     try: a = _average_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     if not a.out.endswith('.safetensors'): print(f"cali-sketch average: error: --out {a.out}: must end in .safetensors", file=sys.stderr); return 2
+    if why := output_problem(a.out, '--out'): print(f"cali-sketch average: error: {why}", file=sys.stderr); return 2
     try: f = average_run(a.run, a.out, a.last, a.since, a.half)
     except FileNotFoundError as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 1
     except (FileExistsError, ValueError, KeyError, RuntimeError) as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 2

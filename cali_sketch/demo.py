@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys, json, time, html, argparse, dataclasses
 from pathlib import Path
 import torch
-from .core import atomic_write, fig_to_png, show_grid, announce_fallback
+from .core import atomic_write, fig_to_png, show_grid, announce_fallback, device_problem
+from .console import output_problem
 from .data import PreparedFaces
 from .demodata import demo_data
 from .models import ModelConfig
@@ -51,6 +52,8 @@ def demo(out='runs/demo', # results folder
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads={threads!r}: give a number of CPU threads >= 1, or None for every core")
     out, steps = Path(out), {**DEMO_STEPS, **(steps or {})}
+    if out.is_dir() and any(out.iterdir()) and not any((out/f).exists() for f in ('demo.json', 'data', 'scn')):
+        raise FileExistsError(f"{out} (--out): exists, is not empty and is not a demo folder; choose a new or empty folder")
     state_f = out/'demo.json'
     state = json.loads(state_f.read_text()) if state_f.exists() else {}
     t0 = time.perf_counter()
@@ -75,6 +78,9 @@ def _as_run(c:RunConfig, k:str) -> RunConfig:
     sd = last_checkpoint(c.out)
     if sd is None: return c
     old = RunConfig.from_dict(sd['config'])
+    if Path(old.data).name != Path(c.data).name:  # another --n or --size: its networks saw other faces, at another size
+        raise ValueError(f"demo: {k}: {c.out} holds a run trained on {Path(old.data).name}, not {Path(c.data).name} (another --n or --size): "
+                         f"its results would not be this demo's; choose another --out, or delete {Path(c.out).parent} to start again")
     if diff := [f"{f}={getattr(old, f)!r} (asked {getattr(c, f)!r})" for f in ('batch_size', 'lr_g', 'lr_d', 'backbone') if getattr(old, f) != getattr(c, f)]:
         print(f"!! demo: {k}: {c.out} holds a run with {', '.join(diff)}: it keeps its own settings, which the page reports; "
               "for the new ones choose another --out", file=sys.stderr)
@@ -167,7 +173,9 @@ def demo_cli(argv:list[str]|None=None) -> int:
     n = a.n or (24 if a.quick else 64)
     if not 0 < a.lr < 1: err(f"--lr {a.lr}: must be in (0, 1)"); return 2
     if a.threads is not None and a.threads < 1: err(f"--threads {a.threads}: give at least 1 (default: every core)"); return 2
+    if a.size < 16 or a.size % 4: err(f"--size {a.size}: must be a multiple of 4 >= 16, as training needs"); return 2
+    if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any face is drawn
     try: page = demo(a.out, n=n, size=a.size, steps=steps, batch_size=a.batch_size, lr=a.lr, device=a.device, progress=not a.quiet, threads=a.threads)
-    except (ValueError, FileNotFoundError) as e: err(e); return 2
+    except (ValueError, FileNotFoundError, FileExistsError) as e: err(e); return 2
     print(f"demo results: {page}")
     return 0

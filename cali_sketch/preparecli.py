@@ -6,7 +6,8 @@
 from __future__ import annotations
 import sys, argparse
 from pathlib import Path
-from .core import IMAGE_EXTS
+from .core import IMAGE_EXTS, device_problem, default_device
+from .console import output_problem
 from .prepare import prepare
 
 # %% auto #0
@@ -24,7 +25,7 @@ def _prepare_parser() -> argparse.ArgumentParser:
     ap.add_argument('--contours', choices=['hed', 'fallback'], default='hed',
                     help="'fallback' allows an announced non-HED contour detector when HED weights are missing")
     ap.add_argument('--batch-size', type=int, default=16, help='images per HED forward pass (default 16)')
-    ap.add_argument('--device', default='cpu', help="where HED runs (e.g. 'cuda'; default cpu)")
+    ap.add_argument('--device', default='cpu', help="where HED runs (e.g. 'cuda', or 'auto': a GPU if there is one; default cpu)")
     ap.add_argument('--overwrite', action='store_true', help='replace a preparation made from other photos or with a different recipe')
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     return ap
@@ -36,6 +37,8 @@ def prepare_cli(argv:list[str]|None=None) -> int:
     err = lambda msg: print(f"cali-sketch prepare: error: {msg}", file=sys.stderr)
     if not Path(a.src).is_dir():
         err(f"{a.src}: no such folder" if not Path(a.src).exists() else f"{a.src}: not a folder"); return 2
+    if why := output_problem(a.out, 'OUT', folder=True) or device_problem(a.device): err(why); return 2  # before the first photo
+    if a.device == 'auto': a.device = str(default_device())
     try:
         rep = prepare(a.src, a.out, size=a.size, detector=a.hed_weights, fallback=a.contours == 'fallback',
                       batch_size=a.batch_size, progress=not a.quiet, overwrite=a.overwrite, device=a.device)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-from .core import atomic_write, show_grid, fig_to_png, GridFigure
+from .core import atomic_write, show_grid, fig_to_png, GridFigure, device_problem
+from .console import output_problem
 from .models import ModelConfig
 from .scn import RunConfig
 from .checkpoint import last_checkpoint
@@ -176,7 +177,7 @@ def _reproduce_parser() -> argparse.ArgumentParser:
     ap.add_argument('--model', choices=['paper', 'small'], default='paper')
     ap.add_argument('--upsample', choices=['deconv', 'nearest'], default='deconv', help="generator decoder: deconv (EdgeConnect's) or nearest (upsample + conv)")
     ap.add_argument('--level-conditioned', action='store_true', help='G1 takes a calibration level (chapter 45), trained on sketches of every severity')
-    ap.add_argument('--size', type=int, default=64, help='side of the --demo faces (default 64)')
+    ap.add_argument('--size', type=int, help='side of the --demo faces (default 64; --data folders keep the size they were prepared at)')
     ap.add_argument('--backbone', default='vgg19', choices=['vgg19', 'hed-vgg16', 'random'], help='perceptual/style features (see train)')
     ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help='training sketches: human (default) or edges (the edge-pixel synthesis of chapter 03)')
     ap.add_argument('--target', choices=['strokes', 'raw'], default=None, help='calibration targets (default: strokes with --sketch human, raw with edges)')
@@ -204,6 +205,8 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
         p = getattr(a, k)
         if p and not Path(p).is_dir(): err(f"--{k.replace('_', '-')} {p}: no such folder (make one with `cali-sketch prepare PHOTOS {p}`)"); return 1
     if a.steps is None and a.minutes is None: err("give --steps N, --minutes M or both (a time budget with a step cap)"); return 2
+    if a.data and a.size is not None: err(f"--size {a.size}: goes with --demo; the faces of --data {a.data} keep the size they were prepared at"); return 2
+    if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any variant trains
     if a.minutes is not None and not 0 < a.minutes < math.inf: err(f"--minutes {a.minutes:g}: must be a positive number of minutes"); return 2
     if a.steps is not None:
         try: [split_steps(v, a.steps) for v in a.variants or variants()]  # the variants asked for, not all
@@ -215,7 +218,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
                   backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, (a.steps or 1000) // 100), ckpt_every=max(1, (a.steps or 5000) // 5),
                   precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
                   sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))
-    try: doc = reproduce(a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size), a.out, a.steps, a.variants, a.severities, a.n,
+    try: doc = reproduce(a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size or 64), a.out, a.steps, a.variants, a.severities, a.n,
                          None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
                          not a.train_only, a.minutes, **common)
     except FileNotFoundError as e: err(e); return 1
