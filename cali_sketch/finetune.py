@@ -15,7 +15,7 @@ from .scn import RunConfig
 from .train import run_stage, train_parser, train_cli, _arch
 
 # %% auto #0
-__all__ = ['init_source', 'source_state', 'init_model_config', 'init_networks', 'finetune_run', 'finetune_cli']
+__all__ = ['init_source', 'source_state', 'init_model_config', 'FinetuneWarning', 'init_networks', 'finetune_run', 'finetune_cli']
 
 # %% ../nbs/36_finetune.ipynb #161bb99f
 def init_source(src, # a shipped model's name, an exported .safetensors, a .pt checkpoint or a run folder
@@ -44,6 +44,9 @@ def init_model_config(src, what:str='--init-from') -> ModelConfig:
     return source_state(src, what)[1]
 
 # %% ../nbs/36_finetune.ipynb #49612a73
+class FinetuneWarning(UserWarning):
+    "What fine-tuning says loudly (networks that start untrained, a source of another size): a warning for Python callers; the command line prints its `!!` line instead, once."
+
 def init_networks(nets:dict, # name -> freshly built module, e.g. a stage's {'G1': g1, 'D1': d1}
                   src, # see `init_source`
                   cfg:ModelConfig, # the architecture `nets` were built with
@@ -71,7 +74,7 @@ def init_networks(nets:dict, # name -> freshly built module, e.g. a stage's {'G1
                        "a joint run, a folder with scn/ and isn/, a shipped model)")  # a generator is no discriminator that catches up
         if ds: msg += (f"; until the discriminators catch up, their adversarial{' and feature-matching' if 'D1' in ds else ''} gradients are those of random networks "
                        "(a shipped model keeps the generators alone; start from a run folder to keep its discriminators)")
-        warnings.warn(msg, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
+        warnings.warn(msg, FinetuneWarning, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
     return {k: where[k] for k in got}
 
 # %% ../nbs/36_finetune.ipynb #6a76b9b0
@@ -123,8 +126,10 @@ def _other_size(src, data):
     if theirs and ours and theirs != ours:
         msg = (f"--init-from {src} was trained on {theirs}x{theirs} faces, --data {data} holds {ours}x{ours}: it is fine-tuned at another scale "
                f"(strokes and features {ours / theirs:g}x their trained size); for the same scale prepare the photos with --size {theirs}")
-        warnings.warn(msg, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
+        warnings.warn(msg, FinetuneWarning, stacklevel=2); print(f"!! {msg}", file=sys.stderr)
 
 def finetune_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch finetune --init-from WEIGHTS --stage ... --data PREPARED --out RUN`: `cali-sketch train` from a pretrained model."
-    return train_cli(argv, parser=_finetune_parser(), start=_start)
+    with warnings.catch_warnings():  # each is said once, by its !! line
+        warnings.filterwarnings('ignore', category=FinetuneWarning)
+        return train_cli(argv, parser=_finetune_parser(), start=_start)

@@ -113,7 +113,7 @@ def infer_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch infer SKETCH... --out DIR [--run RUN | --weights NAME]`: write S, R and P PNGs; 0 if all sketches worked, 1 otherwise, 2 if refused."
     try: a = _infer_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
-    err = lambda m: print(f"cali-sketch infer: {m}", file=sys.stderr)
+    err = lambda m: print(f"cali-sketch infer: error: {m}", file=sys.stderr)
     sketches, run = list(a.sketches), a.run
     if run is None and a.weights is None and len(sketches) > 1 and _is_run(sketches[0]): run = sketches.pop(0)  # the older form
     if a.size is not None and (a.size < 8 or a.size % 4 or a.size > MAX_SIZE): err(f"--size={a.size}: must be a multiple of 4 from 8 to {MAX_SIZE}"); return 2
