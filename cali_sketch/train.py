@@ -41,6 +41,10 @@ def _datasets(cfg:RunConfig, resuming:bool=False):
 
 _PATHS = ('data', 'scn_ckpt', 'isn_ckpt', 'scn_init', 'init_from', 'vgg19_weights')  # what a run reads from disk (names of shipped models stay names)
 
+def _run_traces(out:Path) -> bool:
+    "Does folder `out` hold what a run writes before its first checkpoint (a run stopped early, to be started again there)?"
+    return any((out/n).exists() for n in ('losses.csv', 'samples', '.lock')) or any(out.glob('ckpt_*.pt'))
+
 def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
               resume:bool|str='auto', # False: refuse an existing run; True: continue it; 'auto': continue if present
               progress:bool=True, # progress bar
@@ -51,6 +55,8 @@ def run_stage(cfg:RunConfig, # the run (cfg.out is its folder)
     ckpt = Path(cfg.out)/'last.pt'
     if Path(cfg.out).exists() and not Path(cfg.out).is_dir(): raise NotADirectoryError(f"out: {cfg.out} is a file, not a run folder; choose another --out")
     exists = ckpt.exists() or (Path(cfg.out)/'prev.pt').exists()
+    if not exists and Path(cfg.out).is_dir() and any(Path(cfg.out).iterdir()) and not _run_traces(Path(cfg.out)):  # photos, a prepared folder, ...
+        raise FileExistsError(f"{cfg.out}: exists, is not empty and holds no training run (its files and the run's would mix); choose a new or empty --out")
     if resume is False and exists:
         raise FileExistsError(f"{cfg.out} already holds a run ({ckpt}); resume it (--resume) or choose another --out")
     if resume is True and not exists: raise FileNotFoundError(f"{ckpt}: no run to resume (drop --resume to start one)")
