@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #ea6baaed
 from __future__ import annotations
-import io, os, sys, shlex, argparse, warnings, importlib, contextlib
+import io, os, sys, shlex, difflib, argparse, warnings, importlib, contextlib
 from pathlib import Path
 
 # %% auto #0
@@ -46,7 +46,8 @@ def main(argv:list[str]|None=None) -> int:
         from cali_sketch import __version__; print(__version__); return 0
     cmd, rest = argv[0], argv[1:]
     if cmd not in COMMANDS:
-        print(f"cali-sketch: unknown command {cmd!r}\n\n{_usage()}", file=sys.stderr); return 2
+        near = difflib.get_close_matches(cmd, COMMANDS, n=1)  # `trian`: did you mean train?
+        print(f"cali-sketch: unknown command {cmd!r}" + (f"; did you mean {near[0]!r}?" if near else '') + f"\n\n{_usage()}", file=sys.stderr); return 2
     fmt = warnings.formatwarning
     try:
         with warnings.catch_warnings():

@@ -28,9 +28,9 @@ def _eval_parser() -> argparse.ArgumentParser:
     ap.add_argument('--sketch', choices=['human', 'edges'], default='human', help="sketch style of S: human (default; clean stroke targets) or edges (chapter 03's, raw targets)")
     ap.add_argument('--out', metavar='FILE.json', help='results file (default RUN/eval.json, or eval.json for several runs)')
     ap.add_argument('--device', default='cpu', help="torch device (default cpu)")
-    ap.add_argument('--batch-size', type=int, default=16)
+    ap.add_argument('--batch-size', type=int, default=16, help='faces per forward pass (default 16)')
     ap.add_argument('--feature-distance', default='hed-vgg16', choices=['hed-vgg16', 'random', 'none'],
-                    help='backbone of the named feature distance FD-/KD- (not FID); none to skip')
+                    help='backbone of the named feature distance FD-/KD- (not FID; default hed-vgg16); none to skip')
     ap.add_argument('--fid-weights', metavar='PATH', help='FID Inception weights (default: looked up in the torch hub cache; FID/KID only if found)')
     ap.add_argument('--references', nargs='+', choices=list(REFERENCES), default=[], metavar='KIND',
                     help='add the reference rows (chapter 41a): mean (the mean training face), nearest (the nearest training face)')

@@ -132,7 +132,9 @@ def infer_cli(argv:list[str]|None=None) -> int:
         for s, _ in plan: err(f"{s}: no such file")
         return 1
     try:
-        if run is not None: pipe = CaliSketch.from_run(run, device=a.device, size=a.size)
+        if run is not None:
+            pipe = CaliSketch.from_run(run, device=a.device, size=a.size)
+            print(f"model: {run}: {pipe!r}")  # which weights drew these, as for the shipped default
         else:
             pipe = CaliSketch.from_pretrained(a.weights, device=a.device, size=a.size)
             print(f"model: shipped weights {pipe.name!r}" + (' (the default)' if pipe.info.get('default') else '') + f": {pipe.info.get('what', '')}; card {pipe.info.get('card')}")

@@ -193,7 +193,7 @@ def _reproduce_parser() -> argparse.ArgumentParser:
     ap.add_argument('--n', type=int, help='evaluation faces (default: the whole val split)')
     ap.add_argument('--feature-distance', default='hed-vgg16', choices=['hed-vgg16', 'random', 'none'])
     ap.add_argument('--train-only', action='store_true', help='train (or finish training) the variants, evaluate nothing')
-    ap.add_argument('--quiet', action='store_true')
+    ap.add_argument('--quiet', action='store_true', help='no progress bars')
     return ap
 
 def reproduce_cli(argv:list[str]|None=None) -> int:

@@ -133,7 +133,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--workers', dest='num_workers', type=int, metavar='N', help='DataLoader worker processes (default -1: auto, 0 on small CPU machines)')
     for k, h in (('log_every', 'csv row every N steps'), ('sample_every', 'sample grid every N steps'), ('ckpt_every', 'checkpoint every N steps'),
                  ('keep_every', 'also keep a ckpt_XXXXXX.pt snapshot every N steps (for `cali-sketch average`, chapter 37)')):
-        ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=h)
+        ap.add_argument('--' + k.replace('_', '-'), dest=k, type=int, metavar='N', help=f"{h} (default {RunConfig.__dataclass_fields__[k].default})")
     ap.add_argument('--lr', dest='lr_g', type=float, metavar='LR', help="Adam learning rate of the generators (default 1e-4, EdgeConnect's); the discriminators' follows at 0.1 x LR unless --lr-d is given")
     ap.add_argument('--lr-d', dest='lr_d', type=float, metavar='LR', help='Adam learning rate of the discriminators (default 0.1 x --lr)')
     ap.add_argument('--gan-labels', type=float, nargs=3, metavar=('A', 'B', 'C'), help="LSGAN labels (Mao et al.): A for fakes and B for real samples in D's loss, C what G wants D to say of its fakes (default 0 1 1; the paper's other common choice: -1 1 0)")
