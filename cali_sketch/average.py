@@ -91,13 +91,13 @@ def average_run(run, # a stage's run folder with snapshots
                 last:int|None=None, since:int|None=None, # which snapshots (see `snapshots`)
                 half:bool=False, # store fp16 (as the shipped models are)
                ) -> Path:
-    "Average `run`'s chosen snapshots (G1 and G2, or G2 of a one-stage run) into the exported file `out`; returns it."
+    "Average `run`'s chosen snapshots (G1 and G2; G2 of an ISN run; G1 of an SCN run) into the exported file `out`; returns it."
     files = snapshots(run, last, since); _check_out(Path(out))
     run, files = Path(os.path.abspath(run)), [Path(os.path.abspath(f)) for f in files]  # the card names the run wherever this was typed
     try: head = _torch_ckpt(files[-1])
     except ValueError as e: raise ValueError(f"{e}; move it out of {run} to average the snapshots before it") from None
     names = tuple(k for k in ('G1', 'G2') if k in head['models'])
-    if 'G2' not in names: raise ValueError(f"RUN {run}: its snapshots hold {sorted(head['models'])}: no G2 to paint with (average a joint or ISN run)")
+    if not names: raise ValueError(f"RUN {run}: its snapshots hold {sorted(head['models'])}: no generator to average")
     c = head['config']
     nets, mc = average_generators(files, names, size=_size_of(c) or 64)
     steps = [int(_SNAP.search(f.name).group(1)) for f in files]
@@ -105,7 +105,7 @@ def average_run(run, # a stage's run folder with snapshots
                                             snapshots=len(files))]
     if half: nets = {k: v.half() for k, v in nets.items()}
     g2_input = 'sketch' if 'G1' not in names and c.get('isn_input') == 'sketch' else 'R'  # an ISN run on E_gt or G1(S) still needs a G1
-    return export_weights(nets, {'model': asdict(mc), 'size': _size_of(c), 'g2_input': g2_input,
+    return export_weights(nets, {'model': asdict(mc), 'size': _size_of(c), **({'g2_input': g2_input} if 'G2' in names else {}),
                                  'name': f"{Path(run).name}-average", 'average': {'run': str(Path(run)), 'steps': steps}, 'training': facts}, out)
 
 # %% ../nbs/37_average.ipynb #9f14d267
