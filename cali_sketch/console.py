@@ -65,9 +65,10 @@ def output_problem(path, # where a command will write: a file, or with `folder=T
                   ) -> str|None:
     "Why a command could not write `path`, in a sentence naming `flag`; None when it can."
     p = Path(path)
-    if p.exists() and p.is_dir() != folder: return f"{flag} {p}: " + ("is a file, not a folder" if folder else "is a folder; give a file name")
-    d = next(q for q in ((p,) if folder else ()) + (p.parent, *p.parent.parents) if q.exists())  # the nearest that exists holds it
-    if not d.is_dir(): return f"{flag} {p}: {d} is a file, not a folder"
-    try: tempfile.TemporaryFile(dir=d).close()
-    except OSError as e: return f"{flag} {p}: cannot write in {d} ({e.strerror or e})"
+    try:  # a folder on the way that may not be read raises here (Python < 3.12): said like any other refusal
+        if p.exists() and p.is_dir() != folder: return f"{flag} {p}: " + ("is a file, not a folder" if folder else "is a folder; give a file name")
+        d = next(q for q in ((p,) if folder else ()) + (p.parent, *p.parent.parents) if q.exists())  # the nearest that exists holds it
+        if not d.is_dir(): return f"{flag} {p}: {d} is a file, not a folder"
+        tempfile.TemporaryFile(dir=d).close()
+    except OSError as e: return f"{flag} {p}: cannot write there ({e.strerror or e})"
     return None

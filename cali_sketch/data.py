@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from .core import *
-from .console import progress as _progress
+from .console import progress as _progress, output_problem
 from .corrupt import CorruptConfig, corrupt_sketch
 from .strokes import Strokes, select_strokes
 from .pen import draw_strokes
@@ -191,8 +191,7 @@ def sketches_cli(argv:list[str]|None=None) -> int:
     if not Path(a.data).is_dir(): err(f"{a.data}: no such folder (make one with `cali-sketch prepare PHOTOS {a.data}`)"); return 1
     if (a.human and a.style != 'human') or (a.corrupt and a.style != 'edges'):
         err(f"--{'human' if a.human else 'corrupt'} changes the {'human' if a.human else 'edges'} style's sketches: add --style {'human' if a.human else 'edges'}"); return 2
-    if (o := next((p for p in (Path(a.out), *Path(a.out).parents) if p.exists()), None)) is not None and not o.is_dir():
-        err(f"OUT {a.out}: {o} is a file, not a folder"); return 2
+    if why := output_problem(a.out, 'OUT', folder=True): err(why); return 2
     try: files = write_sketches(a.data, a.out, a.severity, a.n, a.style, a.seed, a.epoch, a.human or a.corrupt or '')
     except (FileNotFoundError, ImageError) as e: err(e); return 1
     except ValueError as e: err(e); return 2

@@ -10,7 +10,8 @@ import torch
 from .core import atomic_write, fig_to_png, show_grid, announce_fallback, device_problem
 from .console import output_problem
 from .data import PreparedFaces
-from .demodata import demo_data
+from .demodata import demo_data, demo_prepared_name
+from .prepare import MIN_TRAIN_SIZE
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .scn import RunConfig, load_stage_weights, run_checkpoint
@@ -52,8 +53,7 @@ def demo(out='runs/demo', # results folder
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads={threads!r}: give a number of CPU threads >= 1, or None for every core")
     out, steps = Path(out), {**DEMO_STEPS, **(steps or {})}
-    if out.is_dir() and any(out.iterdir()) and not any((out/f).exists() for f in ('demo.json', 'data', 'scn')):
-        raise FileExistsError(f"{out} (--out): exists, is not empty and is not a demo folder; choose a new or empty folder")
+    _check_demo_folder(out, demo_prepared_name(n, size))  # before any face is drawn
     state_f = out/'demo.json'
     state = json.loads(state_f.read_text()) if state_f.exists() else {}
     t0 = time.perf_counter()
@@ -73,14 +73,23 @@ def demo(out='runs/demo', # results folder
     finally: torch.set_num_threads(threads_before)
     return write_results(out, cfgs, root, state)
 
+def _check_demo_folder(out:Path, want:str):
+    "Refuse an `out` that is not a demo's (a training run, photos), or whose runs were trained on other demo faces (`want`: their prepared folder's name)."
+    ours = (out/'demo.json').exists() or any((out/'data').glob('prepared-n*')) or any((out/'data').glob('faces-n*'))  # a demo, perhaps cut short
+    if out.is_dir() and any(out.iterdir()) and not ours:
+        raise FileExistsError(f"{out} (--out): exists, is not empty and is not a demo folder; choose a new or empty folder")
+    for k in ('scn', 'isn', 'joint'):
+        if (sd := last_checkpoint(out/k)) is None: continue
+        have = Path(sd['config'].get('data') or '?').name
+        if have != want:
+            raise ValueError(f"demo: {out/k} holds a run trained on {have}, not {want} (another --n or --size): its results would not be this "
+                             f"demo's; choose another --out, or delete the demo folder {out} to start it again")
+
 def _as_run(c:RunConfig, k:str) -> RunConfig:
     "Stage `k` as its run folder has it: the checkpoint's settings, this call's folders and device, the larger step count."
     sd = last_checkpoint(c.out)
     if sd is None: return c
     old = RunConfig.from_dict(sd['config'])
-    if Path(old.data).name != Path(c.data).name:  # another --n or --size: its networks saw other faces, at another size
-        raise ValueError(f"demo: {k}: {c.out} holds a run trained on {Path(old.data).name}, not {Path(c.data).name} (another --n or --size): "
-                         f"its results would not be this demo's; choose another --out, or delete {Path(c.out).parent} to start again")
     if diff := [f"{f}={getattr(old, f)!r} (asked {getattr(c, f)!r})" for f in ('batch_size', 'lr_g', 'lr_d', 'backbone') if getattr(old, f) != getattr(c, f)]:
         print(f"!! demo: {k}: {c.out} holds a run with {', '.join(diff)}: it keeps its own settings, which the page reports; "
               "for the new ones choose another --out", file=sys.stderr)
@@ -173,7 +182,7 @@ def demo_cli(argv:list[str]|None=None) -> int:
     n = a.n or (24 if a.quick else 64)
     if not 0 < a.lr < 1: err(f"--lr {a.lr}: must be in (0, 1)"); return 2
     if a.threads is not None and a.threads < 1: err(f"--threads {a.threads}: give at least 1 (default: every core)"); return 2
-    if a.size < 16 or a.size % 4: err(f"--size {a.size}: must be a multiple of 4 >= 16, as training needs"); return 2
+    if a.size < MIN_TRAIN_SIZE or a.size % 4: err(f"--size {a.size}: must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs"); return 2
     if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any face is drawn
     try: page = demo(a.out, n=n, size=a.size, steps=steps, batch_size=a.batch_size, lr=a.lr, device=a.device, progress=not a.quiet, threads=a.threads)
     except (ValueError, FileNotFoundError, FileExistsError) as e: err(e); return 2

@@ -9,9 +9,13 @@ from .faces import make_face_folder
 from .prepare import prepare
 
 # %% auto #0
-__all__ = ['demo_data']
+__all__ = ['demo_prepared_name', 'demo_data']
 
 # %% ../nbs/06c_demodata.ipynb #928d1a03
+def demo_prepared_name(n:int=64, size:int=64, seed:int=0) -> str:
+    "The name of `demo_data`'s prepared folder for these arguments: what a demo's runs record as their data."
+    return f'prepared-n{n}-seed{seed}-{size}'
+
 def demo_data(out, # folder to hold the faces and the prepared set
               n:int=64, # number of faces
               size:int=64, # side of the prepared crops
@@ -23,7 +27,7 @@ def demo_data(out, # folder to hold the faces and the prepared set
     "Synthetic faces, prepared at `size`: returns the prepared folder."
     out = Path(out); faces = out/f'faces-n{n}-seed{seed}'
     make_face_folder(faces, n, seed=seed)  # skips faces already drawn
-    rep = prepare(faces, out/f'prepared-n{n}-seed{seed}-{size}', size=size, detector=detector, fallback=fallback,
+    rep = prepare(faces, out/demo_prepared_name(n, size, seed), size=size, detector=detector, fallback=fallback,
                   progress=progress, overwrite=True)
     if rep.failures: raise RuntimeError(f"demo faces failed to prepare: {rep.failures[:3]}")
     return rep.out

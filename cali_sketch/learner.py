@@ -71,7 +71,7 @@ class TrainConfig:
         for k, lo in (('seed', 0), ('batch_size', 1), ('epochs', 1), ('num_workers', -1), ('log_every', 1), ('sample_every', 0), ('ckpt_every', 0), ('keep_every', 0)):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo: raise ValueError(f"{k}={v!r}: must be an integer >= {lo}")
-        if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1): raise ValueError(f"steps={self.steps!r}: must be a whole number >= 1 (or left out: --epochs or --minutes decide)")
+        if self.steps is not None and (not isinstance(self.steps, int) or self.steps < 1): raise ValueError(f"steps={self.steps!r}: must be a whole number >= 1, or not set (then epochs, or a --minutes budget, decide)")
         for k in ('ckpt_minutes', 'log_seconds', 'minutes'):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0: raise ValueError(f"{k}={v!r}: must be a number >= 0")

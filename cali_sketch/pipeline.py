@@ -56,7 +56,7 @@ class CaliSketch:
     def __init__(self, g1:torch.nn.Module|None, # SCN generator (S -> R); None: a one-stage model, G2 on S (R is S)
                  g2:torch.nn.Module, # ISN generator (R -> P)
                  size:int=128, # the side the networks were trained at (inputs are resized to it)
-                 device=None, # torch device (default: CPU)
+                 device=None, # torch device (default: CPU; 'auto': a GPU if there is one)
                  name:str='', # shown in figures and widgets
                  channels_last:bool|None=None, # NHWC memory (None: on CUDA only; it is slower on CPU for these nets)
                  level:float|None=None, # a level-conditioned G1's calibration level in [0,1] (default 0.5); others: None

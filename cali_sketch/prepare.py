@@ -17,9 +17,9 @@ from .edges import EdgeExtractor, load_contour_detector
 from .strokes import Strokes, face_strokes
 
 # %% auto #0
-__all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'STROKES_VERSION', 'find_images', 'sample_names', 'pack_edges', 'unpack_edges',
-           'strokes_path', 'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError',
-           'PreparationIncomplete', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare']
+__all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'STROKES_VERSION', 'MIN_TRAIN_SIZE', 'find_images', 'sample_names',
+           'pack_edges', 'unpack_edges', 'strokes_path', 'write_strokes', 'read_strokes', 'sample_done',
+           'PrepareMismatchError', 'PreparationIncomplete', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare']
 
 # %% ../nbs/06_prepare.ipynb #7e219753
 MANIFEST = 'prepared.json'
@@ -174,6 +174,8 @@ class PrepareReport:
     __str__ = summary
 
 # %% ../nbs/06_prepare.ipynb #73386df5
+MIN_TRAIN_SIZE = 24  # the smallest face side training runs at: below it PatchDiscriminator (chapter 11) has no patch left to score
+
 def _extractor(detector, fallback:bool, device, batch_size:int) -> EdgeExtractor:
     if isinstance(detector, EdgeExtractor): return detector
     if detector is None or isinstance(detector, (str, Path)):
@@ -219,7 +221,8 @@ def prepare(src, # folder of face photos (searched recursively)
            ) -> PrepareReport:
     "Crop every image under `src` to `size`, extract E_gc/E_ld, and cache them in `out` (resumable, atomic)."
     src, out = Path(src), Path(out)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 16 or size % 4: raise ValueError(f"size={size!r} (--size): must be a multiple of 4 >= 16, as training needs")
+    if isinstance(size, bool) or not isinstance(size, int) or size < MIN_TRAIN_SIZE or size % 4:
+        raise ValueError(f"size={size!r} (--size): must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs")
     if batch_size < 1: raise ValueError(f"batch_size={batch_size}: must be >= 1")
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out} (OUT): a file, not a folder; name the folder that is to hold the prepared set")
     paths = find_images(src, exclude=[out], prepared=(nested := []))

@@ -34,8 +34,8 @@ def _unit(t:torch.Tensor, name:str='<Tensor>') -> torch.Tensor:
     if not whole: f = torch.where((f < 0) & (f > -1e-3), 0., f)  # rounding noise of a computed image, not data
     lo, hi = float(f.min()), float(f.max())
     if lo < (0 if whole else -1e-3): raise ImageError(name, f"has negative values (min {lo:g}); images are 0..1, 0..255 or 0..65535")
-    top = 65535. if t.dtype == torch.uint16 or hi > 255 else 1. if hi <= 1 + 1e-3 else 255.
-    if hi > top * (1 if whole else 1 + 1e-3): raise ImageError(name, f"goes up to {hi:g}, above any image range (0..1, 0..255, 0..65535)")
+    top = 1. if hi <= 1 + 1e-3 else 255. if hi <= (255 if whole else 255 * 1.02) and t.dtype != torch.uint16 else 65535.  # 2 %: a resize's overshoot
+    if hi > top * (1 if whole else 1.02 if top == 255 else 1 + 1e-3): raise ImageError(name, f"goes up to {hi:g}, above any image range (0..1, 0..255, 0..65535)")
     return (f / top).clamp(0, 1)
 
 def _alpha(x) -> torch.Tensor|None:
@@ -58,9 +58,11 @@ def _alpha(x) -> torch.Tensor|None:
     return torch.from_numpy(a / 255)[None] if np.median(a) < 128 else None
 
 def _dark_ink(t:torch.Tensor) -> bool:
-    "Does a picture darker than mid-grey hold more pixels a tenth darker than its median than a tenth lighter (dim paper, dark ink)?"
+    "Is a picture darker than mid-grey dark ink on dim paper: more of it a tenth below its median than above, and that side as much on lines?"
     m = t.median()
-    return bool(((m - t) > 0.1).float().mean() > ((t - m) > 0.1).float().mean())
+    if not ((m - t) > 0.1).float().mean() > ((t - m) > 0.1).float().mean(): return False
+    x = t[0].numpy()  # shading (a vignette on a chalkboard) can outnumber the strokes: of the two readings, the ink that lies on lines wins
+    return line_share(1 - x) >= line_share(x)
 
 def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 invert:bool|None=None, # True: dark strokes on light paper; False: 1 = stroke already; None: decide by the median and which side of it the ink lies

@@ -218,7 +218,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
                   backbone=a.backbone, seed=a.seed, sample_every=a.sample_every, log_every=max(1, (a.steps or 1000) // 100), ckpt_every=max(1, (a.steps or 5000) // 5),
                   precision=a.precision, channels_last=a.channels_last, compile=a.compile, num_workers=a.workers,
                   sketch=a.sketch, target=a.target or ('strokes' if a.sketch == 'human' else 'raw'))
-    try: doc = reproduce(a.data or demo_data_for(Path(a.out)/'data', a.demo, a.size or 64), a.out, a.steps, a.variants, a.severities, a.n,
+    try: doc = reproduce(a.data or demo_data_for(Path(a.out)/'data', a.demo, 64 if a.size is None else a.size), a.out, a.steps, a.variants, a.severities, a.n,
                          None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
                          not a.train_only, a.minutes, **common)
     except FileNotFoundError as e: err(e); return 1

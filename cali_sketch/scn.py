@@ -14,6 +14,7 @@ from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights
 from .objectives import scn_generator_losses, d_losses, total
 from .core import seed_everything, load_error
+from .prepare import MIN_TRAIN_SIZE
 from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
 from .checkpoint import load_exported
 from .quantize import dequantize
@@ -63,8 +64,8 @@ class RunConfig(TrainConfig):
             if isinstance(v, dict): setattr(self, k, t(**v))
             elif not isinstance(v, t): raise TypeError(f"RunConfig.{k}: expected a {t.__name__} or a dict, got {type(v).__name__}")
         super().__post_init__()
-        if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 16 or self.size % 4):
-            raise ValueError(f"RunConfig.size={self.size!r}: must be None or a multiple of 4 >= 16")
+        if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < MIN_TRAIN_SIZE or self.size % 4):
+            raise ValueError(f"RunConfig.size={self.size!r}: must be a multiple of 4 >= {MIN_TRAIN_SIZE}, or not set (the data's size)")
         if not 0 <= self.val_fraction < 1: raise ValueError(f"RunConfig.val_fraction={self.val_fraction!r}: must be in [0, 1)")
         if self.gan_a == self.gan_b: raise ValueError(f"RunConfig.gan_a={self.gan_a} and gan_b={self.gan_b}: must differ")
         if self.sketch not in SKETCH_STYLES: raise ValueError(f"RunConfig.sketch={self.sketch!r}: must be one of {SKETCH_STYLES}")
@@ -103,7 +104,7 @@ def run_checkpoint(run, # a run folder (its last.pt is used) or a .pt checkpoint
         except RuntimeError: pass  # nothing usable: the reader names what is wrong with last.pt
     f = p/'last.pt' if p.is_dir() else p
     if not f.is_file():
-        bare = not p.suffix and len(p.parts) == 1  # a word like `small-full`: perhaps a shipped model's name
+        bare = not p.exists() and not p.suffix and len(p.parts) == 1  # a word like `small-full`, no folder: perhaps a shipped model's name
         raise FileNotFoundError(f"{what}: {f} does not exist" + (" (the run folder has no last.pt: has that stage been trained?)" if p.is_dir() else '')
                                 + (f" (if {p} is a shipped model's name: `cali-sketch finetune --init-from {p}` starts from it, and `cali-sketch weights` "
                                    "lists the files)" if bare else ''))

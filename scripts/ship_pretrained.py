@@ -76,7 +76,7 @@ def write_readme(out):
     total = sum(e['bytes'] for e in doc['weights'].values())
     ci = [n for n, e in doc['weights'].items() if e.get('val_ci')]
     ci_note = (f"\n\n{'Every' if len(ci) == len(doc['weights']) else ', '.join(ci) + ':'} card also gives each number on all "
-               f"{doc['weights'][ci[0]]['val_ci']['faces']} val faces with its 95 % bootstrap interval over the faces (chapter 42b): "
+               f"{doc['weights'][ci[0]]['val_ci']['faces']} val faces with its 95 % bootstrap interval over the faces (chapter 42d): "
                "PSNR moves by about ±0.15 dB and edge F1 by about ±0.007 between draws of faces, the FD by hundreds. Whether one "
                "model beats another is a paired question, answered in `results/confidence-cpu`.") if ci else ''
     text = f"""# Pretrained weights

@@ -210,5 +210,5 @@ def test_sizes_training_refuses_are_refused_up_front(tmp_path, faces, capsys):
     for size in ('66', '12'):
         assert prepare_cli([str(src), str(tmp_path/'o'), '--size', size, '--quiet']) == 2
         e = capsys.readouterr().err
-        assert f'size={size} (--size): must be a multiple of 4 >= 16' in e and 'Traceback' not in e, e
+        assert f'size={size} (--size): must be a multiple of 4 >= 24' in e and 'Traceback' not in e, e
     assert not (tmp_path/'o').exists()
