@@ -25,7 +25,7 @@ class ImageError(ValueError):
         super().__init__(f"{path}: {reason}")
 
 # %% ../nbs/00_core.ipynb #9a8eb36f
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif')
+IMAGE_EXTS = ('.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif')
 
 def _to_8bit(im: Image.Image, name='image') -> Image.Image:
     "Convert 16-bit / 32-bit / float modes to 8-bit by their true range (PIL's `convert` would clip them); NaN or inf is an `ImageError`."

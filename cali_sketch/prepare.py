@@ -28,8 +28,9 @@ FORMAT, FORMAT_VERSION = 'cali-sketch/prepared', 1
 def find_images(src, # folder to walk (recursively)
                 exclude=(), # folders not to enter (e.g. the output folder when it lies inside `src`)
                 prepared:list|None=None, # if a list: the prepared folders found under `src` (never entered) are added to it
+                ignored:list|None=None, # if a list: the files with other suffixes are added to it (said, not silently passed over)
                ) -> list[Path]:
-    "Every path under `src` whose suffix is an image suffix (case-insensitive), sorted; hidden and prepared folders skipped."
+    "Every path under `src` whose suffix is an image suffix (case-insensitive), sorted, each file once (links to one are one); hidden and prepared folders skipped."
     src = Path(src)
     if not src.exists(): raise FileNotFoundError(f"{src}: no such folder")
     if not src.is_dir(): raise NotADirectoryError(f"{src}: not a folder (give the folder that holds the photos)")
@@ -43,19 +44,29 @@ def find_images(src, # folder to walk (recursively)
         dirs[:] = [n for n in dirs if not (d/n/MANIFEST).is_file()]  # `prepare SRC SRC/p64`: p64's edge maps are no faces
         # a folder named like an image is listed too, so that it is reported rather than silently ignored
         found += [d/n for n in files + dirs if not n.startswith('.') and Path(n).suffix.lower() in IMAGE_EXTS]
-    return sorted(found)
+        if ignored is not None: ignored += [d/n for n in files if not n.startswith('.') and Path(n).suffix.lower() not in IMAGE_EXTS and n != MANIFEST]
+    once, real = [], set()  # a link to a photo met elsewhere is the same photo: one sample, or it could sit in train and val at once
+    for p in sorted(found, key=lambda p: (p.is_symlink(), p)):  # the file itself before a link to it
+        try: r = p.resolve()
+        except (OSError, RuntimeError): r = p  # a loop of links: `_load` says so
+        if r not in real or p.is_dir(): real.add(r); once.append(p)
+    return sorted(once)
+
+_NAME_BYTES = 200  # the longest sample name, in bytes of UTF-8
 
 def sample_names(paths, # image paths under `root`
                  root, # the folder names are relative to
                 ) -> list[str]:
-    "A unique, filesystem-safe sample name per path (case-insensitively unique)."
+    "A unique sample name per path (case-insensitively unique), at most `_NAME_BYTES` bytes: a long one is cut and given a hash."
     rel = [Path(p).relative_to(root) for p in paths]
     names = ['__'.join(r.with_suffix('').parts) for r in rel]
     n = Counter(s.casefold() for s in names)
     names = [s if n[s.casefold()] == 1 else f"{s}-{r.suffix[1:].lower()}" for s, r in zip(names, rel)]
     n = Counter(s.casefold() for s in names)
-    return [s if n[s.casefold()] == 1 else f"{s}-{hashlib.sha1(r.as_posix().encode()).hexdigest()[:8]}"
-            for s, r in zip(names, rel)]
+    tag = lambda r: hashlib.sha1(r.as_posix().encode()).hexdigest()[:8]
+    names = [s if n[s.casefold()] == 1 else f"{s}-{tag(r)}" for s, r in zip(names, rel)]
+    # the files made from a name add up to 21 bytes (a temp file's '.NAME.XXXXXXXX.tmp', sketches' '_gt.png'): under a 255-byte limit
+    return [s if len(s.encode()) <= _NAME_BYTES else f"{s.encode()[:_NAME_BYTES - 9].decode(errors='ignore')}-{tag(r)}" for s, r in zip(names, rel)]
 
 # %% ../nbs/06_prepare.ipynb #c7d53538
 def pack_edges(gc:np.ndarray, ld:np.ndarray) -> Image.Image:
@@ -154,6 +165,7 @@ class PrepareReport:
     stroked: int = 0 # finished samples whose strokes were (re)traced from their cached edges
     changed: int = 0 # finished samples made again because their photo changed since (counted in `new`)
     failures: list = field(default_factory=list) # [(source, reason)]
+    ignored: dict = field(default_factory=dict) # {suffix: count} of the files under `src` that are not images read here
     seconds: float = 0.
 
     @property
@@ -167,6 +179,9 @@ class PrepareReport:
                  + (f", {self.changed} redone as their photo changed" if self.changed else '')
                  + (f", strokes traced for {self.stroked} of them" if self.stroked else '') + ")",
                  f"contours: {c.get('name')}" + ('' if c.get('standard') else '  (FALLBACK, not the standard HED)')]
+        if self.ignored:
+            lines.append(f"ignored {sum(self.ignored.values())} file(s) that are not images read here: "
+                         + ', '.join(f"{s or '(no suffix)'} x{k}" for s, k in sorted(self.ignored.items())))
         if self.failures:
             lines.append(f"skipped {len(self.failures)} file(s):")
             lines += [f"  {s}: {r}" for s, r in self.failures]
@@ -225,7 +240,7 @@ def prepare(src, # folder of face photos (searched recursively)
         raise ValueError(f"size={size!r} (--size): must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs")
     if batch_size < 1: raise ValueError(f"batch_size={batch_size}: must be >= 1")
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out} (OUT): a file, not a folder; name the folder that is to hold the prepared set")
-    paths = find_images(src, exclude=[out], prepared=(nested := []))
+    paths = find_images(src, exclude=[out], prepared=(nested := []), ignored=(other := []))
     names = sample_names(paths, src)
     ext = _extractor(detector, fallback, device, batch_size)
     info = edge_recipe(ext)
@@ -239,7 +254,8 @@ def prepare(src, # folder of face photos (searched recursively)
         if diff and not overwrite:
             raise PrepareMismatchError(f"{out} was prepared with a different recipe or source ({'; '.join(diff)}); "
                                        f"use another folder, or overwrite=True (--overwrite) to replace it")
-        if diff:
+        if diff:  # said 'in progress' first: cut short while the old samples go, the folder must not claim them
+            _write_manifest(out, dict(m, samples=[]))
             for d in ('photos', 'edges', 'strokes'): shutil.rmtree(out/d, ignore_errors=True)
     elif out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: exists, is not empty and is not a prepared folder; choose a new or empty folder")
@@ -248,6 +264,8 @@ def prepare(src, # folder of face photos (searched recursively)
     known = {s.get('name'): s.get('stamp') for s in old.get('samples') or []} if old and not diff else {}
     ready = {n for n in names if sample_done(out, n)}
     changed = {n for n in ready if known.get(n) not in (None, stamps[n])}  # photo replaced since
+    if old.get('status') == 'in progress':  # samples finished after the last checkpoint have no stamp: a photo newer than its sample changed
+        changed |= {n for n in ready if known.get(n) is None and stamps[n] and stamps[n][1] > (out/'edges'/f'{n}.png').stat().st_mtime_ns}
     listed = lambda: [dict(name=n, source=p.relative_to(src).as_posix(), stamp=stamps[n]) for p, n in zip(paths, names) if n in done]
     held = old.get('strokes') if old and not diff else m['strokes']  # the strokes it holds until all are re-traced
     checkpoint = lambda: _write_manifest(out, dict(m, strokes=held, samples=listed()))  # an interruption keeps the stamps
@@ -297,4 +315,6 @@ def prepare(src, # folder of face photos (searched recursively)
              failures=[dict(source=p.relative_to(src).as_posix(), reason=r) for p, r in sorted(bad.items())])
     _write_manifest(out, m)
     rep.count, rep.failures = len(done), [(str(p), r) for p, r in sorted(bad.items())]
+    rep.changed = len(changed & done)  # one whose new photo fails is skipped, not redone
+    rep.ignored = dict(Counter(p.suffix.lower() for p in other))
     return rep

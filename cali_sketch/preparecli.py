@@ -46,5 +46,5 @@ def prepare_cli(argv:list[str]|None=None) -> int:
         err(e); return 2
     print(rep.summary())
     if rep.count == 0:
-        err(f"no usable image found in {a.src} (looked for {', '.join(IMAGE_EXTS)}; see the reasons above)"); return 1
+        err(f"no usable image found in {a.src} (looked for {', '.join(IMAGE_EXTS)}" + ('; see the reasons above)' if rep.failures or rep.ignored else ')')); return 1
     return 0
