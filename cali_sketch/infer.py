@@ -59,7 +59,7 @@ def _infer_parser() -> argparse.ArgumentParser:
     g.add_argument('--run', help='a trained run folder (joint/, scn/ + isn/, last.pt) or exported .safetensors')
     g.add_argument('--weights', metavar='NAME', help='a shipped model by name (default: the default one)')
     p.add_argument('--device', default='cpu', help="torch device, e.g. 'cpu' or 'cuda' (default: cpu)")
-    p.add_argument('--size', type=int, default=None, help="network input side, a multiple of 4 >= 8 (default: the model's training size)")
+    p.add_argument('--size', type=int, default=None, help="network input side, a multiple of 4 (at least 12 for these networks; default: the model's training size)")
     p.add_argument('--no-calibrate', action='store_true', help="P = G2(S), the paper's 'without calibration' ablation (R = G1(S) is still written beside it, for comparison)")
     p.add_argument('--no-normalize', action='store_true', help='feed the sketch as it is (default: re-drawn with the training pen at the training size)')
     p.add_argument('--no-centre', action='store_true', help='with normalisation: keep the drawing where and as large as it was drawn on its page (default: centred, and enlarged when smaller than the training sketches)')

