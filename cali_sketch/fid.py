@@ -57,8 +57,8 @@ def _poly_mmd2(x:np.ndarray, y:np.ndarray, degree:int=3, gamma:float|None=None, 
     "Unbiased MMD^2 with the polynomial kernel (x.y*gamma + coef0)^degree, gamma defaults to 1/D."
     g = 1. / x.shape[1] if gamma is None else gamma
     kxx, kyy, kxy = ((x @ x.T) * g + coef0) ** degree, ((y @ y.T) * g + coef0) ** degree, ((x @ y.T) * g + coef0) ** degree
-    m = len(x)
-    return float(((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * kxy.sum() / m ** 2)
+    m, n = len(x), len(y)  # each term its own count: sets of different sizes are estimated right too
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.sum() / (m * n))
 
 def kid(f1:np.ndarray, # features of set 1, (N1,D)
         f2:np.ndarray, # features of set 2, (N2,D)
