@@ -4,6 +4,7 @@
 
 # %% ../nbs/22_isn.ipynb #50fecdfc
 from __future__ import annotations
+import warnings
 import torch
 from .models import make_scn, make_isn
 from .vgg import FeatureExtractor
@@ -56,6 +57,18 @@ class ISNStage(Stage):
         self.fx = make_extractor(c)
         g2, d2 = make_isn(c.model)
         return {'G2': g2}, {'D2': d2}
+
+    def state_dict(self) -> dict:
+        "What a checkpoint keeps of the stage besides its trained networks: the frozen G1 the run trains G2 on."
+        return {'G1': self.g1.state_dict()} if self.g1 is not None else {}
+
+    def load_state_dict(self, sd:dict):
+        "A resume goes on with the frozen G1 the run started with, whatever `scn_ckpt` holds by now (an SCN trained on since), and says so."
+        if self.g1 is None or 'G1' not in sd: return
+        if any(not torch.equal(v, sd['G1'][k]) for k, v in self.g1.state_dict().items()):
+            warnings.warn(f"scn_ckpt {self.cfg.scn_ckpt} now holds another G1 than this run started with (trained on since?): "
+                          "the run goes on with its own, kept in its checkpoint; for the new one, start a new ISN run")
+        self.g1.load_state_dict(sd['G1'])
 
     def before_fit(self, learn):
         super().before_fit(learn)

@@ -272,7 +272,7 @@ def save_checkpoint(self:Learner, *paths):
     if self.is_main:
         sd = dict(format=1, step=self.step, elapsed=self.elapsed(), world=self.world, config=self.cfg.to_dict(), rng=rngs,
                   models={k: unwrap(m).state_dict() for k, m in self.models.items()}, opts={k: o.state_dict() for k, o in self.opts.items()},
-                  scaler=self.scaler.state_dict() if self.scaler else None)
+                  scaler=self.scaler.state_dict() if self.scaler else None, stage=getattr(self.stage, 'state_dict', dict)())  # a stage's own (ISN: its frozen G1)
         for p in paths or [self.out/'last.pt']:
             try: _write_ckpt(sd, Path(p), rotate=self.rotate)
             except OSError as e:
@@ -304,7 +304,7 @@ def load_checkpoint(self:Learner, path) -> dict|None:
     if old['stage'] != self.cfg.stage: raise ValueError(f"{path}: a '{old['stage']}' checkpoint, but this run is stage '{self.cfg.stage}'")
     if set(sd['models']) != set(self.models): raise ValueError(f"{path}: holds models {sorted(sd['models'])}, this learner has {sorted(self.models)}")
     changed = [k for k in ('seed', 'batch_size') if old[k] != getattr(self.cfg, k)] + (['world size'] if sd['world'] != self.world else [])
-    if changed: warnings.warn(f"{path}: {', '.join(changed)} changed since the checkpoint: training goes on, but not in the data order of an uninterrupted run")
+    if changed: warnings.warn(f"{path}: {', '.join(changed)} changed since the checkpoint: training goes on, but not as an uninterrupted run would (another data order; a new seed also draws other sketches)")
     for k, m in self.models.items():
         if why := _arch_mismatch(unwrap(m), sd['models'][k], old.get('model')):
             raise ValueError(f"{path}: model '{k}' has another architecture than the checkpoint's ({why}). A resume needs the "
@@ -315,5 +315,6 @@ def load_checkpoint(self:Learner, path) -> dict|None:
         o.load_state_dict(sd['opts'][k])
         for g, (lr, b) in zip(o.param_groups, hp): g['lr'], g['betas'] = lr, b
     if self.scaler and sd['scaler']: self.scaler.load_state_dict(sd['scaler'])
+    if sd.get('stage') and hasattr(self.stage, 'load_state_dict'): self.stage.load_state_dict(sd['stage'])
     self.step, self.trained_s = sd['step'], float(sd.get('elapsed', 0.))
     return sd['rng'][self.rank] if len(sd['rng']) == self.world else None
