@@ -4,7 +4,7 @@
 
 # %% ../nbs/34_ablation.ipynb #aa6af647
 from __future__ import annotations
-import math, warnings
+import math
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,7 +12,7 @@ import ipywidgets as W
 from PIL import Image
 from .core import show_grid
 from .pipeline import CaliSketch
-from .read import read_sketch, NotASketchWarning
+from .read import read_sketch, not_sketch_said
 from .widgets import image_widget, show_picture, _titled
 from .viewer import _rp_titles
 
@@ -75,12 +75,7 @@ class AblationViewer(W.VBox):
 
     def update(self):
         "Run every model on the chosen input and refresh pictures, scores and table; an input that is no line drawing is said in the status line."
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', NotASketchWarning)
-            self._update()
-        said = [str(w.message) for w in caught if issubclass(w.category, NotASketchWarning)]
-        for w in caught:  # other warnings go on to the notebook as they came
-            if not issubclass(w.category, NotASketchWarning): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        with not_sketch_said() as said: self._update()
         if said: self.status.value = '<br>'.join(filter(None, [self.status.value, f"<span style='color:#a60'>input {self.index.value}: {said[0]}</span>"]))
 
     def _update(self):

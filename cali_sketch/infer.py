@@ -8,7 +8,7 @@ import os, sys, errno, argparse, warnings, contextlib
 from pathlib import Path
 from .core import IMAGE_EXTS, to_pil, atomic_write, device_problem
 from .pipeline import CaliSketch
-from .read import NotASketchWarning
+from .read import NotASketchWarning, not_sketch_said
 from .loading import _candidates
 from .pretrained import available_weights
 
@@ -89,15 +89,11 @@ def _sketch_files(args:list, out_dir) -> list[str]:
 
 def _run_one(pipe:CaliSketch, s, said:set, **kw):
     "`pipe(s, **kw)`, a `NotASketchWarning` printed as this command's own warning line (for every file, each named; `s` joins `said`); other warnings pass on."
-    caught = []
+    msgs = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', NotASketchWarning)
-            return pipe(s, **kw)
-    finally:  # outside the recording: a warning passed on inside it would be recorded again, in the list being read
-        for w in caught:
-            if issubclass(w.category, NotASketchWarning): print(f"cali-sketch infer: warning: {w.message}", file=sys.stderr); said.add(s)
-            else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        with not_sketch_said() as msgs: return pipe(s, **kw)
+    finally:  # also for a sketch that then failed
+        for m in msgs: print(f"cali-sketch infer: warning: {m}", file=sys.stderr); said.add(s)
 
 def _save_all(images:dict):
     "Write `{path: PIL image}` as PNGs, all or none: core's `atomic_write` for each, nested, so a failed write renames none (a folder in the way is refused first)."

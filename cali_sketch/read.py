@@ -4,7 +4,7 @@
 
 # %% ../nbs/29a_read.ipynb #738ae24d
 from __future__ import annotations
-import warnings
+import warnings, contextlib
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from .page import find_page
 from .normalize import line_share
 
 # %% auto #0
-__all__ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']
+__all__ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch', 'not_sketch_said']
 
 # %% ../nbs/29a_read.ipynb #170cce1f
 class EmptySketchError(ImageError):
@@ -97,3 +97,17 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                       "so R and P will mean little: draw or trace the face's lines",
                       NotASketchWarning, stacklevel=2)
     return t
+
+# %% ../nbs/29a_read.ipynb #c4b0483e
+@contextlib.contextmanager
+def not_sketch_said():
+    "Collect the `NotASketchWarning` messages raised inside (a list, filled when the block ends); pass other warnings on."
+    said = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', NotASketchWarning)
+            yield said
+    finally:  # outside the recording: a warning passed on inside it would be recorded again, in the list being read
+        for w in caught:
+            if issubclass(w.category, NotASketchWarning): said.append(str(w.message))
+            else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

@@ -4,14 +4,14 @@
 
 # %% ../nbs/33_sketchpad.ipynb #2ede95ba
 from __future__ import annotations
-import time, warnings
+import time
 import numpy as np
 import torch
 import ipywidgets as W
 from PIL import Image, ImageDraw
 from .core import show_grid
 from .pipeline import CaliSketch, to_square
-from .read import read_sketch, NotASketchWarning
+from .read import read_sketch, not_sketch_said
 from .widgets import show_picture, image_widget, _titled
 from .viewer import _rp_titles
 
@@ -136,14 +136,11 @@ class SketchPad(W.VBox):
         t = time.perf_counter()
         # normalised like every real sketch; not re-centred: the pad already is the network's frame
         try:
-            with warnings.catch_warnings(record=True) as caught:  # said in the status line: inside a widget callback it would land in JupyterLab's log
-                warnings.simplefilter('always', NotASketchWarning)
+            with not_sketch_said() as said:  # said in the status line: inside a widget callback it would land in JupyterLab's log
                 res = self.pipe(torch.from_numpy(S), calibrate=self.calibrate.value, invert=False, centre=False,
                                 level=self.level.value if self.pipe.levelled else None)
         except Exception as e: self._no_result(getattr(e, 'reason', None) or str(e), '#b00'); return
-        said = [str(w.message).removeprefix('<Tensor>: ') for w in caught if issubclass(w.category, NotASketchWarning)]
-        for w in caught:
-            if not issubclass(w.category, NotASketchWarning): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        said = [m.removeprefix('<Tensor>: ') for m in said]
         self.R, self.P, self.error = res.R, res.P, None
         for k in ('R', 'P'): show_picture(self.pics[k], getattr(res, k))  # only changed pictures are encoded
         self.status.value = f"{len(self.strokes)} strokes; {1000 * (time.perf_counter() - t):.0f} ms" + (f"<br><span style='color:#a60'>the drawing: {said[0]}</span>" if said else '')
