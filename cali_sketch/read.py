@@ -34,8 +34,10 @@ def _unit(t:torch.Tensor, name:str='<Tensor>') -> torch.Tensor:
     if not whole: f = torch.where((f < 0) & (f > -1e-3), 0., f)  # rounding noise of a computed image, not data
     lo, hi = float(f.min()), float(f.max())
     if lo < (0 if whole else -1e-3): raise ImageError(name, f"has negative values (min {lo:g}); images are 0..1, 0..255 or 0..65535")
-    top = 1. if hi <= 1 + 1e-3 else 255. if hi <= (255 if whole else 255 * 1.02) and t.dtype != torch.uint16 else 65535.  # 2 %: a resize's overshoot
-    if hi > top * (1 if whole else 1.02 if top == 255 else 1 + 1e-3): raise ImageError(name, f"goes up to {hi:g}, above any image range (0..1, 0..255, 0..65535)")
+    slack = {1.: 1e-3, 255.: 0.02, 65535.: 1e-3}  # floats' rounding; 2 % at 0-255: a resize's overshoot
+    ranges = (1., 65535.) if t.dtype == torch.uint16 else (1., 255., 65535.)
+    top = next((r for r in ranges if hi <= r * (1 if whole else 1 + slack[r])), None)
+    if top is None: raise ImageError(name, f"goes up to {hi:g}, above any image range (0..1, 0..255, 0..65535)")
     return (f / top).clamp(0, 1)
 
 def _alpha(x) -> torch.Tensor|None:
