@@ -22,6 +22,13 @@ def _sqrtm(a:np.ndarray) -> np.ndarray:
     r = linalg.sqrtm(a)
     return r[0] if isinstance(r, tuple) else r  # older scipy returns (root, error) with disp=False
 
+def _trace_sqrt_sym(s1:np.ndarray, s2:np.ndarray) -> float:
+    "Tr (s1 s2)^(1/2) for symmetric PSD s1, s2, as the eigenvalues of s1^(1/2) s2 s1^(1/2): real by construction."
+    w, V = np.linalg.eigh((s1 + s1.T) / 2)
+    r = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
+    m = r @ s2 @ r
+    return float(np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum())
+
 def frechet_distance(mu1:np.ndarray, # mean of features of set 1, (D,)
                      s1:np.ndarray, # covariance of set 1, (D,D)
                      mu2:np.ndarray, s2:np.ndarray,
@@ -40,11 +47,10 @@ def frechet_distance(mu1:np.ndarray, # mean of features of set 1, (D,)
     if not np.isfinite(covmean).all():
         off = np.eye(s1.shape[0]) * eps
         covmean = _sqrtm((s1 + off) @ (s2 + off))
-    if np.iscomplexobj(covmean):
-        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
-            raise ValueError(f"frechet_distance: sqrtm has a large imaginary part ({np.abs(covmean.imag).max():.3g})")
-        covmean = covmean.real
-    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+    if np.iscomplexobj(covmean) and not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
+        tr = _trace_sqrt_sym(s1, s2)  # sqrtm lost its accuracy: the symmetric form, the same trace in exact arithmetic
+    else: tr = float(np.trace(covmean.real))
+    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr)
 
 def feature_stats(f:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Mean and (unbiased) covariance of features (N,D), as FID computes them."
