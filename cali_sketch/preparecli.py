@@ -53,19 +53,19 @@ def _prepare_parser() -> argparse.ArgumentParser:
     return ap
 
 def prepare_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch prepare SRC OUT ...`: returns an exit code (0 ok, 1 nothing usable, 2 usage error)."
+    "`cali-sketch prepare SRC OUT ...`: returns an exit code (0 ok, 1 nothing to prepare, 2 usage error)."
     try: a = _prepare_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch prepare: error: {msg}", file=sys.stderr)
     if not Path(a.src).is_dir():
-        err(f"{a.src}: no such folder" if not Path(a.src).exists() else f"{a.src}: not a folder"); return 2
+        err(f"{a.src}: no such folder" if not Path(a.src).exists() else f"{a.src}: not a folder"); return 1
     if why := output_problem(a.out, 'OUT', folder=True) or device_problem(a.device): err(why); return 2  # before the first photo
     if a.device == 'auto': a.device = str(default_device())
     try:
         rep = prepare(a.src, a.out, size=a.size, detector=a.hed_weights, fallback=a.contours == 'fallback',
                       batch_size=a.batch_size, progress=not a.quiet, overwrite=a.overwrite, device=a.device)
-    except (FileExistsError, FileNotFoundError, NotADirectoryError, ValueError) as e:  # ValueError: PrepareMismatchError too
-        err(e); return 2
+    except (FileNotFoundError, NotADirectoryError) as e: err(e); return 1  # e.g. the HED weights
+    except (FileExistsError, ValueError) as e: err(e); return 2  # ValueError: PrepareMismatchError too
     print(rep.summary())
     for w in audit_prepared(a.out) if rep.count else []: print(f"cali-sketch prepare: warning: {w}", file=sys.stderr)
     if rep.count == 0:

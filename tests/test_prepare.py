@@ -153,7 +153,7 @@ def test_cli_as_a_user_runs_it(tmp_path, faces):
     assert r.returncode == 0, r.stderr
     assert '3 usable samples' in r.stdout and 'broken.jpg' in r.stdout and 'Traceback' not in r.stderr
     r = subprocess.run(cmd[:3] + [str(tmp_path/'nothing-here'), str(tmp_path/'o')], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 2 and 'no such folder' in r.stderr and 'Traceback' not in r.stderr
+    assert r.returncode == 1 and "no such folder" in r.stderr and "Traceback" not in r.stderr
 
 def test_sketches_do_not_depend_on_workers(tmp_path, faces, extractor):
     "Same (seed, index, epoch) -> same S with 0 or 2 persistent workers; set_epoch reaches the workers."
