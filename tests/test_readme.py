@@ -10,8 +10,8 @@ PARSERS = {'prepare': preparecli._prepare_parser, 'train': train.train_parser, '
            'sketches': data._sketches_parser, 'weights': pretrained._weights_parser, 'finetune': finetune._finetune_parser, 'average': average._average_parser}
 
 def _docs() -> dict:
-    "{where: text} of the README, the results pages and the notebooks' markdown and code (commands shown to readers)."
-    out = {str(p.relative_to(ROOT)): p.read_text() for p in [ROOT/'README.md', *sorted((ROOT/'results').glob('*/README.md'))]}
+    "{where: text} of the README, the GPU session page, the results pages and the notebooks' markdown and code (commands shown to readers)."
+    out = {str(p.relative_to(ROOT)): p.read_text() for p in [ROOT/'README.md', ROOT/'scripts'/'gpu'/'README.md', *sorted((ROOT/'results').glob('*/README.md'))]}
     for nb in sorted((ROOT/'nbs').glob('*.ipynb')):
         out[str(nb.relative_to(ROOT))] = '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'])
     return out
