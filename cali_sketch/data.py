@@ -121,7 +121,7 @@ class PreparedFaces(Dataset):
             gt = np.maximum(gc, ld)
         else: gc, ld, gt = raw_gc, raw_ld, raw_gc | raw_ld
         rng, cc = make_rng(self.seed, i, self.epoch), self.corrupt
-        if self.levels:  # its own stream: the sketches of a fixed severity stay what they were
+        if self.levels:  # its own stream: the sketch's stream is the one a fixed severity uses
             cc = dataclasses.replace(cc, severity=float(make_rng(self.seed, i, self.epoch, 0x1e7e1).uniform(*self.levels)))
         if cc is False: s = gt
         elif isinstance(cc, HumanConfig): s = human_sketch(sel, cc, rng, self.size)

@@ -17,7 +17,7 @@ from .layers import fold_spectral_norm
 from .normalize import normalize_sketch
 from .read import *
 from .read import _name
-_all_ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']  # chapter 29a's, still `from cali_sketch.pipeline import *` as before the split
+_all_ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']  # chapter 29a's, also given by `from cali_sketch.pipeline import *`
 from .loading import *
 
 # %% auto #0

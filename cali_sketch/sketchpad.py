@@ -37,7 +37,7 @@ class SketchPad(W.VBox):
         self.strokes, self._cur, self.error, self.R, self.P = [], None, None, None, None
         self.background = np.zeros((self.n, self.n), np.float32)
         if start is not None:
-            # traced and re-drawn with the training pen, in place: a plain resize left a scan's thin lines too faint to count
+            # traced and re-drawn with the training pen, in place: a plain resize would leave a scan's thin lines too faint to count
             self.background = self.pipe.normalize(start, centre=False)[0].numpy()
         self.pen = W.FloatSlider(value=width, min=0.5, max=6, step=0.5, description='pen', continuous_update=False)
         two = self.pipe.g1 is not None  # a one-stage model has no G1 to switch off
