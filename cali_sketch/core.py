@@ -152,6 +152,7 @@ def torch_save(obj, path):
     "`torch.save` atomically."
     with atomic_write(path) as f: torch.save(obj, f)
 
+# %% ../nbs/00_core.ipynb #fc8d4606
 def best_checkpoint(out) -> tuple[int, Path]|None:
     "(step, path) a resume of run folder `out` starts from: `last.pt` if it reads, else the newest readable of `prev.pt` and the kept `ckpt_*.pt`; None: none reads."
     def step(p):
