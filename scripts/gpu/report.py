@@ -9,28 +9,55 @@ trip (its "hed_weights"): the perceptual loss and FD-HEDVGG16 there used those. 
 evaluation, the real-sketch statistics, the steps and minutes of every stage, the configs), samples.png (val faces
 through the model), losses.png (every stage's loss curves), real.png (the real freehand sketches through it) and the
 generators as fp16 parts paper.part0.. (at most 15 MB each; `scripts/gpu/transport.py unpack-export OUT/paper
-paper.safetensors` joins them). The export carries the training facts for its model card: ship it with
+paper.safetensors` joins them). The generators go first, on their own, right after training, so they come back even
+if training was cut short or a later step fails:
+
+    python scripts/gpu/report.py export RUN WORK OUT
+
+The export carries the training facts for its model card: ship it with
 
     python scripts/ship_pretrained.py --extra paper-full=paper.safetensors --dtype paper-full=int8 --val data/celeba_val128
 """
 import io, json, os, subprocess, sys
 from pathlib import Path
 
+def _stages(run):
+    "({stage: folder}, {stage: steps, minutes, config}): from variant.json when training finished, else the stage folders there."
+    from cali_sketch.checkpoint import last_checkpoint
+    meta = json.loads((run/'variant.json').read_text()) if (run/'variant.json').is_file() else None
+    paths = meta['stages'] if meta else {s: str(run/s) for s in ('scn', 'isn', 'joint') if (run/s).is_dir()}
+    stages = {}
+    for s, p in paths.items():
+        if (sd := last_checkpoint(p)) is None: continue  # a stage that never saved: nothing of it to report
+        stages[s] = dict(steps=sd['step'], minutes=round(sd.get('elapsed', 0.) / 60, 2), config=sd['config'])
+    return meta, paths, stages
+
+def export(run, work, out):
+    "The generators as fp16 parts OUT/paper.part*, with the facts their model card needs: the first thing to bring back."
+    import dataclasses
+    from cali_sketch.checkpoint import export_weights
+    from cali_sketch.loading import load_generators
+    from cali_sketch.pretrained import _load_run  # the model card's training facts, read from the checkpoints here
+    run, work, out = Path(run), Path(work), Path(out); out.mkdir(parents=True, exist_ok=True); work.mkdir(parents=True, exist_ok=True)
+    _, _, stages = _stages(run)
+    g1, g2, info = load_generators(run)
+    facts = _load_run(run)[3]
+    export_weights({'G1': g1.half(), 'G2': g2.half()}, {'model': dataclasses.asdict(info['config']), 'size': info['size'], 'g2_input': 'R',
+                   'name': 'paper-gpu', 'stages': {s: {k: v for k, v in st.items() if k != 'config'} for s, st in stages.items()},
+                   'training': facts}, work/'paper.safetensors')
+    subprocess.run([sys.executable, str(Path(__file__).parent/'transport.py'), 'pack-export', str(work/'paper.safetensors'), str(out/'paper')], check=True)
+    print(f"report: the generators of {', '.join(stages) or 'no stage'} -> {out/'paper'}.part*")
+
 def main(run, work, out, hed=None):
     import torch
     from PIL import Image
     from cali_sketch.core import fig_to_png, atomic_write
     from cali_sketch.evaluate import eval_json
-    from cali_sketch.checkpoint import export_weights, last_checkpoint
     from cali_sketch.callbacks import plot_losses
-    from cali_sketch.loading import load_generators
     from cali_sketch.reproduce import sample_grid
     run, work, out = Path(run), Path(work), Path(out); out.mkdir(parents=True, exist_ok=True)
-    meta = json.loads((run/'variant.json').read_text())
-    stages = {}
-    for s, p in meta['stages'].items():
-        sd = last_checkpoint(p)
-        stages[s] = dict(steps=sd['step'], minutes=round(sd.get('elapsed', 0.) / 60, 2), config=sd['config'])
+    meta, _, stages = _stages(run)
+    if meta is None: sys.exit(f"report: {run}/variant.json is missing: the training did not finish (its generators: report.py export)")
     ev = json.loads((work/'eval.json').read_text())
     hed_weights = None
     if hed:  # the header pack-hed wrote: how the weights were rounded
@@ -51,15 +78,10 @@ def main(run, work, out, hed=None):
     for i in ims: sheet.paste(i, (0, y)); y += i.height
     sheet.save(out/'losses.png')
     (out/'real.png').write_bytes((work/'real'/'figure.png').read_bytes())
-    from cali_sketch.pretrained import _load_run  # the model card's training facts, read from the checkpoints here
-    g1, g2, info = load_generators(run)
-    facts = _load_run(run)[3]
-    export_weights({'G1': g1.half(), 'G2': g2.half()}, {'model': __import__('dataclasses').asdict(info['config']), 'size': info['size'], 'g2_input': 'R',
-                   'name': 'paper-gpu', 'stages': {s: {k: v for k, v in st.items() if k != 'config'} for s, st in stages.items()},
-                   'training': facts}, work/'paper.safetensors')
-    subprocess.run([sys.executable, str(Path(__file__).parent/'transport.py'), 'pack-export', str(work/'paper.safetensors'), str(out/'paper')], check=True)
+    if not any(out.glob('paper.part*')): export(run, work, out)  # not brought back yet: `report.py export` was not run first
     print(f"report: {', '.join(sorted(p.name for p in out.iterdir()))}")
 
 if __name__ == '__main__':
-    if len(sys.argv) not in (4, 5): sys.exit(__doc__)
-    main(*sys.argv[1:])
+    if sys.argv[1:2] == ['export'] and len(sys.argv) == 5: export(*sys.argv[2:])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] != 'export': main(*sys.argv[1:])
+    else: sys.exit(__doc__)

@@ -31,11 +31,13 @@ export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); el() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
 SITE=${GPU_SITE:-/tmp/site}; need="import fastcore"; [ "$phase" = bench ] && need="$need, ipywidgets"  # what the image lacks (scripts/gpu/device_image.txt)
 if [ "$phase" != pack ] && ! python3 -c "$need" 2>/dev/null; then  # not there: install the carried wheels (scripts/gpu/wheels-*.txt)
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" $(ls .whl/*/*.whl .whlb/*/*.whl 2>/dev/null) || exit 1
+  whl=$(ls .whl/*/*.whl .whlb/*/*.whl 2>/dev/null)
+  [ -n "$whl" ] || { echo "phase $phase needs the wheels the image lacks: carry .whl$( [ "$phase" = bench ] && echo ' and .whlb'), made by session.sh pack"; exit 1; }
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" $whl || exit 1
   export PYTHONPATH=$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH} PATH=$SITE/bin:$PATH
   python3 -c "$need" || { echo "the carried wheels lack what phase $phase imports: carry .whl$( [ "$phase" = bench ] && echo ' and .whlb'), made by session.sh pack"; exit 1; }
 else export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}; fi
-HED=$HOME/.cache/cali_sketch/hed_bsds500.pth
+HED=$(python3 -c "from cali_sketch.hed import cache_dir; print(cache_dir()/'hed_bsds500.pth')") || exit 1  # where hed_state_dict looks, whatever the cache variables say
 D=${GPU_DATA:-data}
 common=(--data data/celeba_train128 --eval-data data/celeba_val128 --steps "$steps" --model ${MODEL:-paper} --backbone hed-vgg16
         --batch-size ${BS:-16} --device ${DEVICE:-cuda} --precision bf16 --channels-last --workers 3 --sample-every $(( steps / 8 ))
@@ -74,8 +76,11 @@ paper)
   el "train: the ${MODEL:-paper}-size full model for $M minutes on $dev"
   timeout -k 20 $(( ${M%.*} * 60 + 180 )) python3 -m cali_sketch.cli reproduce --data "$D/celeba_train128" --variants full --minutes "$M" \
       --model ${MODEL:-paper} --backbone hed-vgg16 --batch-size ${BS:-16} --device "$dev" --precision ${PRECISION:-bf16} --channels-last \
-      --workers ${WORKERS:--1} --train-only --quiet --out "$R" > "$W/train.log" 2>&1 || { tail -n 40 "$W/train.log"; exit 1; }
+      --workers ${WORKERS:--1} --train-only --quiet --out "$R" > "$W/train.log" 2>&1; rc=$?
   tail -n 3 "$W/train.log"
+  el "export: the generators come back first, even if training was cut short or a later step fails"
+  python3 scripts/gpu/report.py export "$R/full" "$W" "$OUT" || { tail -n 40 "$W/train.log"; exit 1; }
+  [ $rc -eq 0 ] || { echo "training ended with exit code $rc; the generators it reached are in $OUT/paper.part*"; tail -n 40 "$W/train.log"; exit 1; }
   el "evaluate: ${N_EVAL:-200} val faces at severities 0.25 0.5 0.75"
   python3 -m cali_sketch.cli eval "$R/full" --data "$D/celeba_val128" --split all --n ${N_EVAL:-200} --device "$dev" --out "$W/eval.json" --quiet || exit 1
   el "the real freehand sketches"
@@ -87,11 +92,11 @@ bench)
   [ -f data/gpu/hed.xz ] && python3 scripts/gpu/transport.py unpack-hed data/gpu/hed.xz "$HED"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
   python3 -c "import torch, sys; print('torch', torch.__version__, 'python', sys.version.split()[0])" | tee -a "$OUT/gpu.txt"
-  el "throughput benchmark"
   rc=0  # each benchmark runs even if the other failed; the phase fails if either did
-  python3 bench/train_throughput.py ${BENCH_ARGS:---compile --strict-fp32 --steps 10 --warmup 3 --stages joint} --json "$OUT/bench256.json" 2>&1 | tee "$OUT/bench256.txt" || rc=1
-  el "widget latency"
+  el "widget latency (first: seconds, where the throughput benchmark's compile warm-up may outlast the call)"
   python3 bench/widget_latency.py --device ${DEVICE:-cuda} --sizes ${LAT_SIZES:-128 256} --repeats ${LAT_REPEATS:-20} 2>&1 | tee "$OUT/latency.txt" || rc=1
+  el "throughput benchmark"
+  python3 bench/train_throughput.py ${BENCH_ARGS:---compile --strict-fp32 --steps 10 --warmup 3 --stages joint} --json "$OUT/bench256.json" 2>&1 | tee "$OUT/bench256.txt" || rc=1
   el done; exit $rc ;;
 train)
   [ -f "$HED" ] || { echo "no HED weights at $HED: run the bench phase first (this machine was given back in between)"; exit 3; }
