@@ -2,7 +2,7 @@
 # GPU work, one phase per device call. Usage: bash scripts/gpu/session.sh PHASE [STEPS] [extra reproduce flags...]
 #   pack   (here, on the CPU)             what `paper` carries: data/gpu/{train128,val128}.npz, data/gpu/hed.xz, .whl/ (and
 #                                         .whlb/, the widget wheels only `bench` carries);
-#                                         HED rounded to bf16, N_EVAL val faces, then as many train faces as fit in what is
+#                                         HED rounded to int8 (HED_ROUND=bf16: 8 MiB more), N_EVAL val faces, then as many train faces as fit in what is
 #                                         left of the 64 MiB the device takes with the checkout (N_TRAIN: at most that many).
 #                                         Needs data/celeba_{train,val}128: cali-sketch prepare ../shared/data/celeba/train
 #                                         data/celeba_train128 (and val; about 8 minutes on 2 cores)
@@ -53,7 +53,7 @@ pack)
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -d "${w#*:}/py" $pins || exit 1
   done
   python3 -c "from cali_sketch.hed import hed_state_dict; import torch; torch.save(hed_state_dict(), '/tmp/hed_export.pth')" || exit 1
-  python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --round bf16 || exit 1
+  python3 scripts/gpu/transport.py pack-hed /tmp/hed_export.pth "$D/gpu/hed.xz" --round ${HED_ROUND:-int8} || exit 1  # 10.8 MiB; bf16 18.6
   python3 scripts/gpu/transport.py pack-data "$D/celeba_val128" "$D/gpu/val128.npz" --n ${N_EVAL:-200} --quality 90 || exit 1
   rm -f "$D/gpu/train128.npz"  # the train faces get what is left of the 64 MiB, less 1 MiB to spare
   tree=$( { git ls-files -z; git ls-files -z -o --exclude-standard; } | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)  # what the device copies

@@ -7,9 +7,10 @@ they exceed as they are.
   pack-data PREPARED OUT.npz --n N            only the first N faces (by name): a val subset
   pack-data PREPARED OUT.npz --max-mib M      as many faces (first by name, up to --n) as fit in M MiB; prints how many
   unpack-data IN.npz PREPARED                 back to a prepared folder (PNG files + prepared.json, which records the transport)
-  pack-hed WEIGHTS.pth OUT.xz [--round fp16|bf16]
+  pack-hed WEIGHTS.pth OUT.xz [--round fp16|bf16|int8]
                                               HED state dict, bytes shuffled by significance then xz (lossless; --round:
-                                              rounded to nearest, fp16 half the size, bf16 a further 5 MB less)
+                                              rounded to nearest, fp16 half the size, bf16 a further 5 MB less; int8: the
+                                              convolution weights with one scale per output channel, 10.8 MiB)
   unpack-hed IN.xz WEIGHTS.pth                back to a float32 state dict; checks every tensor's SHA-256 against the packed one
   strokes PREPARED [--workers N]              trace the strokes of every face that lacks them (what `cali-sketch prepare`
                                               adds to an old folder), in N processes: they are not carried, they are remade
@@ -18,7 +19,8 @@ they exceed as they are.
 
 The photos lose detail (re-encoding of 128x128 PNGs that were themselves decoded from CelebA's JPEGs; WebP at quality
 80: 35.8 dB PSNR in 2.7 KB a face, where JPEG needs quality 75 4:2:0 and 3.8 KB for 34.3 dB), and so do the HED weights
-when rounded (bf16: FD-HEDVGG16 of the default model 518.4 -> 516.5, bench/hed_rounding.py). prepared.json and the
+when rounded (bf16: FD-HEDVGG16 of the default model 518.4 -> 516.5; int8, what `session.sh pack` carries: 519.5;
+bench/hed_rounding.py). prepared.json and the
 unpacked weights' note say so. Edges come back bit-identical.
 """
 import argparse, hashlib, io, json, lzma, os, sys
@@ -86,19 +88,46 @@ def unpack_data(src, out):
 def _digests(sd): return {k: hashlib.sha256(v.numpy().tobytes()).hexdigest() for k, v in sd.items()}
 
 _ROUND = {'fp16': 'rounded to fp16 for the transfer (relative error <= 2^-11)',
-          'bf16': 'rounded to bf16 for the transfer (relative error <= 2^-8; FD-HEDVGG16 moves by under 1 %, bench/hed_rounding.py)'}
-ROUNDERS = {'fp16': lambda v: v.half().float(), 'bf16': lambda v: v.bfloat16().float()}  # to nearest, ties to even; still float32
+          'bf16': 'rounded to bf16 for the transfer (relative error <= 2^-8; FD-HEDVGG16 moves by under 1 %, bench/hed_rounding.py)',
+          'int8': 'convolution weights rounded to int8 with one scale per output channel for the transfer, biases exact (features move by '
+                  '1 %; FD-HEDVGG16 of the default 518.4 -> 519.5 against 112.7 between two halves of the photos, bench/hed_rounding.py)'}
+
+def _int8(v:np.ndarray):
+    "(q, scale): symmetric int8 with one float32 scale per output channel (dim 0); q * scale is the rounded tensor."
+    s = (np.abs(v.reshape(len(v), -1)).max(1) / 127).astype('<f4')
+    s = np.where(s > 0, s, np.float32(1))  # an all-zero channel: any scale
+    q = np.clip(np.rint(v / s.reshape(-1, *[1] * (v.ndim - 1))), -127, 127).astype(np.int8)
+    return q, s
+
+def _deq(q:np.ndarray, s:np.ndarray) -> np.ndarray:
+    "The float32 tensor an int8 `q` with per-channel scales `s` stands for: the same operation on both sides of the trip."
+    return q.astype('<f4') * s.reshape(-1, *[1] * (q.ndim - 1))
+
+def _round_int8(v):
+    import torch
+    a = v.numpy().astype('<f4')
+    return torch.from_numpy(_deq(*_int8(a)) if a.ndim >= 2 else a)  # biases and norms stay exact
+
+ROUNDERS = {'fp16': lambda v: v.half().float(), 'bf16': lambda v: v.bfloat16().float(),  # to nearest, ties to even; still float32
+            'int8': _round_int8}
 
 def pack_hed(src, out, rounding=None):
     import torch
     sd = torch.load(src, map_location='cpu', weights_only=True)
-    if rounding not in (None, *ROUNDERS): sys.exit(f"pack-hed: --round {rounding!r}: expected fp16 or bf16")
-    if rounding: sd = {k: ROUNDERS[rounding](v) for k, v in sd.items()}  # stored as fp16 bytes / the top half of each float32
+    if rounding not in (None, *ROUNDERS): sys.exit(f"pack-hed: --round {rounding!r}: expected fp16, bf16 or int8")
+    if rounding == 'int8':  # int8 codes of the weights, then (shuffled by byte significance) their scales and the exact biases
+        qs = {k: _int8(v.numpy().astype('<f4')) for k, v in sd.items() if v.ndim >= 2}
+        sd = {k: ROUNDERS['int8'](v) for k, v in sd.items()}
+        floats = b''.join(qs[k][1].tobytes() if k in qs else v.numpy().astype('<f4').tobytes() for k, v in sd.items())
+        shuffled = b''.join(q.tobytes() for q, _ in qs.values()) + np.frombuffer(floats, np.uint8).reshape(-1, 4).T.copy().tobytes()
+        w = 'int8'
+    else:
+        if rounding: sd = {k: ROUNDERS[rounding](v) for k, v in sd.items()}  # stored as fp16 bytes / the top half of each float32
+        raw = b''.join(v.contiguous().numpy().astype('<f2' if rounding == 'fp16' else '<f4').tobytes() for v in sd.values())
+        if rounding == 'bf16': raw = (np.frombuffer(raw, '<u4') >> 16).astype('<u2').tobytes()  # the low halves are all zero
+        w = 2 if rounding else 4
+        shuffled = np.frombuffer(raw, np.uint8).reshape(-1, w).T.copy().tobytes()
     meta = {k: [str(v.dtype).removeprefix('torch.'), list(v.shape)] for k, v in sd.items()}
-    raw = b''.join(v.contiguous().numpy().astype('<f2' if rounding == 'fp16' else '<f4').tobytes() for v in sd.values())
-    if rounding == 'bf16': raw = (np.frombuffer(raw, '<u4') >> 16).astype('<u2').tobytes()  # the low halves are all zero
-    w = 2 if rounding else 4
-    shuffled = np.frombuffer(raw, np.uint8).reshape(-1, w).T.copy().tobytes()
     note = _ROUND[rounding] if rounding else 'lossless'
     head = json.dumps({'tensors': meta, 'sha256': _digests(sd), 'bytes_per_value': w, 'round': rounding, 'note': note}).encode()
     tmp = Path(str(out) + '.tmp')
@@ -114,14 +143,26 @@ def unpack_hed(src, out):
     import torch
     head, start = hed_header(src)
     with open(src, 'rb') as f: f.seek(start); data = f.read()  # the packed bytes, read once
-    w = head.get('bytes_per_value', 4)
-    flat = np.frombuffer(lzma.decompress(data), np.uint8).reshape(w, -1).T.copy()
-    if head.get('round') == 'bf16': flat = (flat.view('<u2').ravel().astype('<u4') << 16).view('<f4')
-    else: flat = flat.view('<f2' if w == 2 else '<f4').ravel().astype('<f4')
-    sd, i = {}, 0
-    for k, (dt, shape) in head['tensors'].items():
-        assert dt == 'float32', f"{k}: {dt}"
-        c = int(np.prod(shape)); sd[k] = torch.from_numpy(flat[i:i + c].reshape(shape).copy()); i += c
+    w, raw = head.get('bytes_per_value', 4), lzma.decompress(data)
+    if w == 'int8':  # the int8 codes, then the shuffled float32 scales and biases (pack_hed's layout)
+        shapes = {k: shape for k, (dt, shape) in head['tensors'].items()}
+        nq = sum(int(np.prod(sh)) for sh in shapes.values() if len(sh) >= 2)
+        q, fl = np.frombuffer(raw[:nq], np.int8), np.frombuffer(raw[nq:], np.uint8).reshape(4, -1).T.copy().view('<f4').ravel()
+        sd, i, j = {}, 0, 0
+        for k, sh in shapes.items():
+            if len(sh) >= 2:
+                c = int(np.prod(sh)); sd[k] = torch.from_numpy(_deq(q[i:i + c].reshape(sh), fl[j:j + sh[0]]).copy()); i += c; j += sh[0]
+            else: c = int(np.prod(sh)); sd[k] = torch.from_numpy(fl[j:j + c].reshape(sh).copy()); j += c
+        if i != nq: sys.exit(f"unpack-hed: {src}: {i} of {nq} int8 codes read")
+        flat, i = fl, j  # every float read, checked below
+    else:
+        flat = np.frombuffer(raw, np.uint8).reshape(w, -1).T.copy()
+        if head.get('round') == 'bf16': flat = (flat.view('<u2').ravel().astype('<u4') << 16).view('<f4')
+        else: flat = flat.view('<f2' if w == 2 else '<f4').ravel().astype('<f4')
+        sd, i = {}, 0
+        for k, (dt, shape) in head['tensors'].items():
+            assert dt == 'float32', f"{k}: {dt}"
+            c = int(np.prod(shape)); sd[k] = torch.from_numpy(flat[i:i + c].reshape(shape).copy()); i += c
     bad = [k for k, h in _digests(sd).items() if h != head['sha256'][k]]
     if bad or i != flat.size: sys.exit(f"unpack-hed: {src}: {len(bad)} tensors differ from the packed ones")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +214,7 @@ if __name__ == '__main__':
     p = sp.add_parser('pack-data'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--format', choices=['webp', 'jpeg'], default='webp')
     p.add_argument('--quality', type=int, help='default: 80 for WebP, 90 for JPEG'); p.add_argument('--n', type=int); p.add_argument('--max-mib', type=float)
     p.add_argument('--subsampling', type=int, choices=[0, 1, 2], default=0, help='JPEG chroma: 0 4:4:4, 1 4:2:2, 2 4:2:0')
-    p = sp.add_parser('pack-hed'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--round', choices=['fp16', 'bf16'])
+    p = sp.add_parser('pack-hed'); p.add_argument('src'); p.add_argument('out'); p.add_argument('--round', choices=['fp16', 'bf16', 'int8'])
     for c in ('unpack-data', 'unpack-hed', 'pack-export', 'unpack-export'): p = sp.add_parser(c); p.add_argument('src'); p.add_argument('out')
     p = sp.add_parser('strokes'); p.add_argument('src'); p.add_argument('--workers', type=int)
     a = ap.parse_args()
