@@ -175,7 +175,7 @@ class PrepareReport:
         "Human-readable summary, ending with every skipped file and why."
         c = self.contours
         lines = [f"prepared {self.out}: {self.count} usable samples at {self.size}x{self.size} "
-                 f"({self.new} new in {self.seconds:.1f}s = {self.rate:.1f} img/s, {self.resumed} already done"
+                 f"({f'{self.new} new in {self.seconds:.1f}s = {self.rate:.1f} img/s' if self.new else 'none new'}, {self.resumed} already done"
                  + (f", {self.changed} redone as their photo changed" if self.changed else '')
                  + (f", strokes traced for {self.stroked} of them" if self.stroked else '') + ")",
                  f"contours: {c.get('name')}" + ('' if c.get('standard') else '  (FALLBACK, not the standard HED)')]

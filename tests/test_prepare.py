@@ -83,7 +83,7 @@ def test_bad_input_gallery(tmp_path, faces, capsys):
     before = _files(out)
     assert prepare_cli([str(src), str(out), '--size', str(SIZE), '--quiet']) == 0
     o2 = capsys.readouterr().out
-    assert _files(out) == before and '0 new' in o2 and f'{len(good)} already done' in o2
+    assert _files(out) == before and 'none new' in o2 and f'{len(good)} already done' in o2
     assert read_manifest(out)['count'] == len(good)
     ds = PreparedFaces(out, size=SIZE)
     assert len(ds) == len(good) and ds[0]['photo'].shape == (3, SIZE, SIZE)
