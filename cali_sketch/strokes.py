@@ -221,7 +221,7 @@ def _join_strokes_naive(polys:list, # cleaned polylines (N,2)
                  gap:float=3., # stroke ends closer than this (px) may be joined
                  max_turn:float=60., # ... if the joined stroke turns by less than this, degrees
                 ) -> list[np.ndarray]:
-    "The O(N³) version `join_strokes` replaced, kept as its test oracle and benchmark baseline: rebuild every end-to-end distance after each join."
+    "The O(N³) reference for `join_strokes`, its test oracle and benchmark baseline: every end-to-end distance rebuilt after each join."
     polys = [np.asarray(p, np.float32) for p in polys if len(p) >= 2]
     cos_max = np.cos(np.deg2rad(max_turn))
     while len(polys) > 1:
