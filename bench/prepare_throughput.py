@@ -13,7 +13,8 @@ import torch
 from cali_sketch.core import IMAGE_EXTS, load_image, crop_resize
 from cali_sketch.faces import make_face_folder
 from cali_sketch.edges import EdgeExtractor, load_contour_detector
-from cali_sketch.prepare import prepare, find_images
+from cali_sketch.prepare import prepare
+from cali_sketch.photos import find_images
 from cali_sketch.data import PreparedFaces
 
 TARGET = 9.0  # img/s: 5,400 photos in 10 minutes

@@ -15,58 +15,12 @@ from .core import *
 from .console import progress as _progress  # `prepare` has a `progress` flag
 from .edges import EdgeExtractor, load_contour_detector
 from .strokes import Strokes, face_strokes
+from .photos import *  # MANIFEST, find_images, sample_names and the stamps of chapter 05a
 
 # %% auto #0
-__all__ = ['MANIFEST', 'FORMAT', 'FORMAT_VERSION', 'STROKES_VERSION', 'MIN_TRAIN_SIZE', 'find_images', 'sample_names',
-           'pack_edges', 'unpack_edges', 'strokes_path', 'write_strokes', 'read_strokes', 'sample_done',
-           'PrepareMismatchError', 'PreparationIncomplete', 'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare']
-
-# %% ../nbs/06_prepare.ipynb #7e219753
-MANIFEST = 'prepared.json'
-FORMAT, FORMAT_VERSION = 'cali-sketch/prepared', 1
-
-def find_images(src, # folder to walk (recursively)
-                exclude=(), # folders not to enter (e.g. the output folder when it lies inside `src`)
-                prepared:list|None=None, # if a list: the prepared folders found under `src` (never entered) are added to it
-                ignored:list|None=None, # if a list: the files with other suffixes are added to it (said, not silently passed over)
-               ) -> list[Path]:
-    "Every path under `src` whose suffix is an image suffix (case-insensitive), sorted, each file once (links to one are one); hidden and prepared folders skipped."
-    src = Path(src)
-    if not src.exists(): raise FileNotFoundError(f"{src}: no such folder")
-    if not src.is_dir(): raise NotADirectoryError(f"{src}: not a folder (give the folder that holds the photos)")
-    if (src/MANIFEST).is_file(): raise ValueError(f"{src}: a prepared folder (it holds {MANIFEST}); give the folder of the photos it was made from")
-    excl, seen = {Path(e).resolve() for e in exclude}, {src.resolve()}
-    found = []
-    for d, dirs, files in os.walk(src, followlinks=True):  # linked folders are entered, each real folder once (no loops)
-        d = Path(d)
-        dirs[:] = [n for n in sorted(dirs) if not n.startswith('.') and (r := (d/n).resolve()) not in excl and r not in seen and not seen.add(r)]
-        if prepared is not None: prepared += [d/n for n in dirs if (d/n/MANIFEST).is_file()]
-        dirs[:] = [n for n in dirs if not (d/n/MANIFEST).is_file()]  # `prepare SRC SRC/p64`: p64's edge maps are no faces
-        # a folder named like an image is listed too, so that it is reported rather than silently ignored
-        found += [d/n for n in files + dirs if not n.startswith('.') and Path(n).suffix.lower() in IMAGE_EXTS]
-        if ignored is not None: ignored += [d/n for n in files if not n.startswith('.') and Path(n).suffix.lower() not in IMAGE_EXTS and n != MANIFEST]
-    once, real = [], set()  # a link to a photo met elsewhere is the same photo: one sample, or it could sit in train and val at once
-    for p in sorted(found, key=lambda p: (p.is_symlink(), p)):  # the file itself before a link to it
-        try: r = p.resolve()
-        except (OSError, RuntimeError): r = p  # a loop of links: `_load` says so
-        if r not in real or p.is_dir(): real.add(r); once.append(p)
-    return sorted(once)
-
-_NAME_BYTES = 200  # the longest sample name, in bytes of UTF-8
-
-def sample_names(paths, # image paths under `root`
-                 root, # the folder names are relative to
-                ) -> list[str]:
-    "A unique sample name per path (case-insensitively unique), at most `_NAME_BYTES` bytes: a long one is cut and given a hash."
-    rel = [Path(p).relative_to(root) for p in paths]
-    names = ['__'.join(r.with_suffix('').parts) for r in rel]
-    n = Counter(s.casefold() for s in names)
-    names = [s if n[s.casefold()] == 1 else f"{s}-{r.suffix[1:].lower()}" for s, r in zip(names, rel)]
-    n = Counter(s.casefold() for s in names)
-    tag = lambda r: hashlib.sha1(r.as_posix().encode()).hexdigest()[:8]
-    names = [s if n[s.casefold()] == 1 else f"{s}-{tag(r)}" for s, r in zip(names, rel)]
-    # the files made from a name add up to 21 bytes (a temp file's '.NAME.XXXXXXXX.tmp', sketches' '_gt.png'): under a 255-byte limit
-    return [s if len(s.encode()) <= _NAME_BYTES else f"{s.encode()[:_NAME_BYTES - 9].decode(errors='ignore')}-{tag(r)}" for s, r in zip(names, rel)]
+__all__ = ['STROKES_VERSION', 'FORMAT', 'FORMAT_VERSION', 'MIN_TRAIN_SIZE', 'pack_edges', 'unpack_edges', 'strokes_path',
+           'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError', 'PreparationIncomplete',
+           'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare']
 
 # %% ../nbs/06_prepare.ipynb #c7d53538
 def pack_edges(gc:np.ndarray, ld:np.ndarray) -> Image.Image:
@@ -114,6 +68,8 @@ def sample_done(out, name:str) -> bool:
     return (Path(out)/'edges'/f'{name}.png').is_file() and (Path(out)/'photos'/f'{name}.png').is_file()
 
 # %% ../nbs/06_prepare.ipynb #ae00fabd
+FORMAT, FORMAT_VERSION = 'cali-sketch/prepared', 1  # what a prepared folder's manifest says it is
+
 class PrepareMismatchError(ValueError):
     "A prepared folder exists but was made from other photos or with a different recipe."
 
@@ -164,6 +120,7 @@ class PrepareReport:
     resumed: int = 0 # samples found finished and skipped
     stroked: int = 0 # finished samples whose strokes were (re)traced from their cached edges
     changed: int = 0 # finished samples made again because their photo changed since (counted in `new`)
+    moved_from: str|None = None # where the photos were when the folder was made, if they have moved since (each checked by content)
     failures: list = field(default_factory=list) # [(source, reason)]
     ignored: dict = field(default_factory=dict) # {suffix: count} of the files under `src` that are not images read here
     seconds: float = 0.
@@ -179,6 +136,7 @@ class PrepareReport:
                  + (f", {self.changed} redone as their photo changed" if self.changed else '')
                  + (f", strokes traced for {self.stroked} of them" if self.stroked else '') + ")",
                  f"contours: {c.get('name')}" + ('' if c.get('standard') else '  (FALLBACK, not the standard HED)')]
+        if self.moved_from: lines.append(f"the photos were at {self.moved_from} when this folder was made: found here, each the same by its content")
         if self.ignored:
             lines.append(f"ignored {sum(self.ignored.values())} file(s) that are not images read here: "
                          + ', '.join(f"{s or '(no suffix)'} x{k}" for s, k in sorted(self.ignored.items())))
@@ -211,18 +169,13 @@ def edge_recipe(ext:EdgeExtractor) -> dict:
                 edges=dict(canny_sigma=ext.canny_sigma, threshold=round(float(ext.threshold), 6), min_size=ext.min_size,
                            nms=ext.nms, hed_size=ext.hed_size))
 
-def _stamp(p:Path):
-    "Size and modification time (ns) of source `p`: make's and rsync's quick check of a changed file, without reading it."
-    try: st = p.stat(); return [st.st_size, st.st_mtime_ns]
-    except OSError: return None  # gone since the walk: `_load` gives the reason
-
 _CHECKPOINT_S = 30. # seconds between rewrites of the manifest's sample list during a run
 
 def _load(path:Path, size:int):
-    "Decode + crop one file; (image, None) or (None, reason). Never raises for a bad file."
-    try: return crop_resize(load_image(path), size), None
-    except ImageError as e: return None, e.reason
-    except Exception as e: return None, f"unreadable ({type(e).__name__}: {e})"  # decoder bugs on hostile files
+    "Decode + crop one file; (image, None, digest of its bytes) or (None, reason, None). Never raises for a bad file."
+    try: return crop_resize(load_image(path), size), None, photo_digest(path)
+    except ImageError as e: return None, e.reason, None
+    except Exception as e: return None, f"unreadable ({type(e).__name__}: {e})", None  # decoder bugs on hostile files
 
 def prepare(src, # folder of face photos (searched recursively)
             out, # output folder (created; resumed if it already holds a preparation of `src` with the same recipe)
@@ -247,10 +200,12 @@ def prepare(src, # folder of face photos (searched recursively)
     m = dict(format=FORMAT, version=FORMAT_VERSION, status='in progress', size=size, crop_shift=0.06,
              contours=info['contours'], edges=info['edges'], strokes=dict(version=STROKES_VERSION),
              source=str(src.resolve()), count=0, samples=[], failures=[])
-    old = {}
+    old, moved = {}, False
     if (out/MANIFEST).exists():
         old = read_manifest(out, complete=False)
         diff = _recipe_diff(old, m)
+        moved = bool(diff) and all(d.startswith('source:') for d in diff) and old.get('samples') and all(len(s.get('stamp') or ()) > 2 for s in old['samples'])
+        if moved: diff = []  # the photos moved (or were copied with the folder): each is checked by its digest below
         if diff and not overwrite:
             raise PrepareMismatchError(f"{out} was prepared with a different recipe or source ({'; '.join(diff)}); "
                                        f"use another folder, or overwrite=True (--overwrite) to replace it")
@@ -260,17 +215,22 @@ def prepare(src, # folder of face photos (searched recursively)
     elif out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: exists, is not empty and is not a prepared folder; choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
-    stamps = {n: _stamp(p) for p, n in zip(paths, names)}
+    stamps = {n: photo_stamp(p) for p, n in zip(paths, names)}
     known = {s.get('name'): s.get('stamp') for s in old.get('samples') or []} if old and not diff else {}
     ready = {n for n in names if sample_done(out, n)}
-    changed = {n for n in ready if known.get(n) not in (None, stamps[n])}  # photo replaced since
+    checked = {n: same_photo(known.get(n), p, stamps[n]) for p, n in zip(paths, names) if n in ready}  # chapter 05a
+    changed = {n for n, (same, _) in checked.items() if not same}  # photo replaced since
+    stamps.update({n: st for n, (same, st) in checked.items() if same})
+    if moved and changed and not overwrite:
+        raise PrepareMismatchError(f"{out} was prepared from {old['source']}, and {len(changed)} of the photos of the same names in "
+                                   f"{src} are other photos (e.g. {sorted(changed)[0]}); use another folder, or --overwrite to replace it")
     if old.get('status') == 'in progress':  # samples finished after the last checkpoint have no stamp: a photo newer than its sample changed
         changed |= {n for n in ready if known.get(n) is None and stamps[n] and stamps[n][1] > (out/'edges'/f'{n}.png').stat().st_mtime_ns}
     listed = lambda: [dict(name=n, source=p.relative_to(src).as_posix(), stamp=stamps[n]) for p, n in zip(paths, names) if n in done]
     held = old.get('strokes') if old and not diff else m['strokes']  # the strokes it holds until all are re-traced
     checkpoint = lambda: _write_manifest(out, dict(m, strokes=held, samples=listed()))  # an interruption keeps the stamps
 
-    rep = PrepareReport(out, size, info['contours'], changed=len(changed))
+    rep = PrepareReport(out, size, info['contours'], changed=len(changed), moved_from=old['source'] if moved else None)
     done = ready - changed
     todo = [(p, n) for p, n in zip(paths, names) if n not in done]
     rep.resumed = len(done)
@@ -286,9 +246,10 @@ def prepare(src, # folder of face photos (searched recursively)
         nxt, writes, k, saved = (load(batches[0]) if batches else []), [], 0, time.perf_counter()
         for bi, b in enumerate(batches):
             loaded, nxt = [f.result() for f in nxt], (load(batches[bi+1]) if bi + 1 < len(batches) else [])
-            for (p, _), (_, why) in zip(b, loaded):
+            for (p, n), (_, why, dg) in zip(b, loaded):
                 if why: bad[p] = why
-            ok = [(p, n, im) for (p, n), (im, _) in zip(b, loaded) if im is not None]
+                elif stamps[n]: stamps[n] = [*stamps[n][:2], dg]  # the bytes that were prepared: a copy of the folder keeps its samples
+            ok = [(p, n, im) for (p, n), (im, _, _) in zip(b, loaded) if im is not None]
             maps = ext([im for _, _, im in ok]) if ok else []
             for n, f in writes: f.result(); done.add(n)  # the previous batch is on disk (or its error surfaces here)
             if writes and time.perf_counter() - saved >= _CHECKPOINT_S:
