@@ -152,7 +152,8 @@ def _compare_parser() -> argparse.ArgumentParser:
     ap.add_argument('evals', nargs='+', metavar='EVAL.json', help='files written by `cali-sketch eval`')
     ap.add_argument('--a', metavar='NAME', help='the model to compare against (default: the first)')
     ap.add_argument('--b', nargs='+', metavar='NAME', help='the models compared with it (default: every other)')
-    ap.add_argument('--level', type=float, default=0.95, help='coverage of the intervals (default 0.95)')
+    ap.add_argument('--confidence', '--level', dest='level', type=float, default=0.95, metavar='C',
+                    help="coverage of the intervals (default 0.95; '--level' is an old name: infer's --level is the calibration level)")
     ap.add_argument('--resamples', type=int, default=1000, metavar='B', help='face resamples for the per-face metrics (default 1000)')
     ap.add_argument('--seed', type=int, default=0, help='seed of those resamples')
     ap.add_argument('--out', metavar='FILE.md', help='also write the tables as markdown')
@@ -186,11 +187,11 @@ def _read_models(files:list[str]) -> dict:
     return models
 
 def compare_cli(argv:list[str]|None=None) -> int:
-    "`cali-sketch compare EVAL.json... [--a NAME] [--b NAME...] [--level 0.95] [--out FILE.md] [--plot FILE.png]`: an exit code (one model: its intervals)."
+    "`cali-sketch compare EVAL.json... [--a NAME] [--b NAME...] [--confidence 0.95] [--out FILE.md] [--plot FILE.png]`: an exit code (one model: its intervals)."
     try: a = _compare_parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2
     err = lambda msg: print(f"cali-sketch compare: error: {msg}", file=sys.stderr)
-    if not 0 < a.level < 1: err(f"--level {a.level}: must be in (0, 1), e.g. 0.95"); return 2
+    if not 0 < a.level < 1: err(f"--confidence {a.level}: must be in (0, 1), e.g. 0.95"); return 2
     if a.resamples < 10: err(f"--resamples {a.resamples}: use at least 10 (1,000 is usual)"); return 2
     try: models = _read_models(a.evals)
     except FileNotFoundError as e: err(e); return 1
