@@ -13,6 +13,7 @@ from .core import atomic_write, show_grid, fig_to_png, GridFigure, device_proble
 from .console import output_problem
 from .models import ModelConfig
 from .scn import RunConfig
+from .prepare import MIN_TRAIN_SIZE
 from .checkpoint import last_checkpoint
 from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
 from .variants import *
@@ -206,6 +207,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
         if p and not Path(p).is_dir(): err(f"--{k.replace('_', '-')} {p}: no such folder (make one with `cali-sketch prepare PHOTOS {p}`)"); return 1
     if a.steps is None and a.minutes is None: err("give --steps N, --minutes M or both (a time budget with a step cap)"); return 2
     if a.data and a.size is not None: err(f"--size {a.size}: goes with --demo; the faces of --data {a.data} keep the size they were prepared at"); return 2
+    if a.size is not None and (a.size < MIN_TRAIN_SIZE or a.size % 4): err(f"--size {a.size}: must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs"); return 2  # before any face is drawn
     if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any variant trains
     if a.minutes is not None and not 0 < a.minutes < math.inf: err(f"--minutes {a.minutes:g}: must be a positive number of minutes"); return 2
     if a.steps is not None:

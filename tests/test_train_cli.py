@@ -56,10 +56,11 @@ def test_kill_and_resume(tmp_path, prepared):
     finally:
         p.send_signal(signal.SIGKILL); p.wait()
     logged = _steps(out)
+    kept = {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()}  # the checkpoints and logs the kill left
     # starting again without --resume must not wipe the run
     r = run('train', *args, '--steps', '20', tmp=tmp_path)
     assert r.returncode == 1 and '--resume' in r.stderr, r.stderr
-    assert _steps(out) == logged
+    assert _steps(out) == logged and {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()} == kept and 'last.pt' in kept
     # resume: the config comes from the checkpoint (no --data needed), --steps extends it
     r = run('train', '--stage', 'scn', '--out', out, '--resume', '--steps', str(max(logged) + 4), '--quiet', tmp=tmp_path)
     assert r.returncode == 0, r.stderr
