@@ -204,7 +204,8 @@ def prepare(src, # folder of face photos (searched recursively)
     if (out/MANIFEST).exists():
         old = read_manifest(out, complete=False)
         diff = _recipe_diff(old, m)
-        moved = bool(diff) and all(d.startswith('source:') for d in diff) and old.get('samples') and all(len(s.get('stamp') or ()) > 2 for s in old['samples'])
+        moved = (old.get('source') != m['source'] and not _recipe_diff({**old, 'source': m['source']}, m)  # the source alone differs
+                 and bool(old.get('samples')) and all(len(s.get('stamp') or ()) > 2 for s in old['samples']))  # ... and every photo has its digest
         if moved: diff = []  # the photos moved (or were copied with the folder): each is checked by its digest below
         if diff and not overwrite:
             raise PrepareMismatchError(f"{out} was prepared with a different recipe or source ({'; '.join(diff)}); "
