@@ -117,7 +117,7 @@ def pack_hed(src, out, rounding=None):
     if rounding not in (None, *ROUNDERS): sys.exit(f"pack-hed: --round {rounding!r}: expected fp16, bf16 or int8")
     if rounding == 'int8':  # int8 codes of the weights, then (shuffled by byte significance) their scales and the exact biases
         qs = {k: _int8(v.numpy().astype('<f4')) for k, v in sd.items() if v.ndim >= 2}
-        sd = {k: ROUNDERS['int8'](v) for k, v in sd.items()}
+        sd = {k: torch.from_numpy(_deq(*qs[k])) if k in qs else v.float() for k, v in sd.items()}  # what unpack_hed gives back
         floats = b''.join(qs[k][1].tobytes() if k in qs else v.numpy().astype('<f4').tobytes() for k, v in sd.items())
         shuffled = b''.join(q.tobytes() for q, _ in qs.values()) + np.frombuffer(floats, np.uint8).reshape(-1, 4).T.copy().tobytes()
         w = 'int8'
