@@ -149,6 +149,7 @@ def train_parser() -> argparse.ArgumentParser:
     return ap
 
 
+# %% ../nbs/24_train.ipynb #36e8537a
 _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', 'sketch', 'target', 'isn_input', 'precision', 'channels_last',
            'compile', 'device', 'scn_ckpt', 'isn_ckpt', 'seed', 'num_workers', 'log_every', 'sample_every', 'ckpt_every', 'keep_every',
            'ckpt_minutes', 'log_seconds', 'minutes', 'scn_init', 'levels', 'lr_decay', 'lr_g', 'lr_d', 'local_target', 'mix_p')
@@ -209,6 +210,7 @@ def _flag_for(msg:str, parser) -> str:
     flag = '--gan-labels' if k and k.startswith('gan_') else next((o.option_strings[0] for o in parser._actions if o.dest == k and o.option_strings), None)
     return f"{flag}: {msg}" if flag and not str(msg).startswith('-') else str(msg)
 
+# %% ../nbs/24_train.ipynb #2be1cad3
 def train_cli(argv:list[str]|None=None,
               parser=None, # default `train_parser()`; `cali-sketch finetune` (chapter 36) passes its own
               start=None, # (cfg, args) -> (cfg, init for `run_stage`): how a fresh run starts (chapter 36)
