@@ -20,7 +20,7 @@ from .photos import *  # MANIFEST, find_images, sample_names and the stamps of c
 # %% auto #0
 __all__ = ['STROKES_VERSION', 'FORMAT', 'FORMAT_VERSION', 'MIN_TRAIN_SIZE', 'pack_edges', 'unpack_edges', 'strokes_path',
            'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError', 'PreparationIncomplete',
-           'read_manifest', 'PrepareReport', 'edge_recipe', 'prepare']
+           'read_manifest', 'edge_recipe', 'PrepareReport', 'prepare']
 
 # %% ../nbs/06_prepare.ipynb #c7d53538
 def pack_edges(gc:np.ndarray, ld:np.ndarray) -> Image.Image:
@@ -108,6 +108,27 @@ def _recipe_diff(old:dict, new:dict) -> list[str]:
     a, b = _recipe(old), _recipe(new)
     return [f"{k}: {a[k]!r} (folder) vs {b[k]!r} (now)" for k in _RECIPE_KEYS if a[k] != b[k]]
 
+# %% ../nbs/06_prepare.ipynb #b90340d8
+def _extractor(detector, fallback:bool, device, batch_size:int) -> EdgeExtractor:
+    if isinstance(detector, EdgeExtractor): return detector
+    if detector is None or isinstance(detector, (str, Path)):
+        detector = load_contour_detector(weights=detector, fallback=fallback, device=device)
+    return EdgeExtractor(detector, batch_size=batch_size)
+
+def _fingerprint(model) -> str:
+    "A short hash of a model's weights: the same weights match whatever file or format they came from."
+    h = hashlib.sha1()
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+def edge_recipe(ext:EdgeExtractor) -> dict:
+    "How edges are made by `ext`: the contour detector (name, standard or fallback, weights hash, source) and parameters."
+    d = ext.detector
+    return dict(contours=dict(name=d.name, standard=not d.is_fallback, weights=_fingerprint(d.model), source=str(d.source)),
+                edges=dict(canny_sigma=ext.canny_sigma, threshold=round(float(ext.threshold), 6), min_size=ext.min_size,
+                           nms=ext.nms, hed_size=ext.hed_size))
+
 # %% ../nbs/06_prepare.ipynb #e5910bbe
 @dataclass
 class PrepareReport:
@@ -148,26 +169,6 @@ class PrepareReport:
 
 # %% ../nbs/06_prepare.ipynb #73386df5
 MIN_TRAIN_SIZE = 24  # the smallest face side training runs at: below it PatchDiscriminator (chapter 11) has no patch left to score
-
-def _extractor(detector, fallback:bool, device, batch_size:int) -> EdgeExtractor:
-    if isinstance(detector, EdgeExtractor): return detector
-    if detector is None or isinstance(detector, (str, Path)):
-        detector = load_contour_detector(weights=detector, fallback=fallback, device=device)
-    return EdgeExtractor(detector, batch_size=batch_size)
-
-def _fingerprint(model) -> str:
-    "A short hash of a model's weights: the same weights match whatever file or format they came from."
-    h = hashlib.sha1()
-    for k, v in sorted(model.state_dict().items()):
-        h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
-
-def edge_recipe(ext:EdgeExtractor) -> dict:
-    "How edges are made by `ext`: the contour detector (name, standard or fallback, weights hash, source) and parameters."
-    d = ext.detector
-    return dict(contours=dict(name=d.name, standard=not d.is_fallback, weights=_fingerprint(d.model), source=str(d.source)),
-                edges=dict(canny_sigma=ext.canny_sigma, threshold=round(float(ext.threshold), 6), min_size=ext.min_size,
-                           nms=ext.nms, hed_size=ext.hed_size))
 
 _CHECKPOINT_S = 30. # seconds between rewrites of the manifest's sample list during a run
 
