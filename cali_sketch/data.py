@@ -18,14 +18,9 @@ from .humanlike import HumanConfig, human_sketch
 from .prepare import read_manifest, read_strokes, unpack_edges
 
 # %% auto #0
-__all__ = ['split_of', 'PreparedFaces', 'show_samples', 'write_sketches', 'sketches_cli']
+__all__ = ['PreparedFaces', 'split_of', 'write_sketches', 'sketches_cli', 'show_samples']
 
 # %% ../nbs/07_data.ipynb #83027293
-def split_of(name:str, val_fraction:float=0.1) -> str:
-    "'val' or 'train' for sample `name`, by a hash of the name."
-    h = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], 'big') / 2**64
-    return 'val' if h < val_fraction else 'train'
-
 class PreparedFaces(Dataset):
     "Prepared faces with edge maps and a poorly drawn sketch S re-synthesised per (seed, index, epoch)."
     def __init__(self, root, # a folder made by `prepare`
@@ -137,12 +132,11 @@ class PreparedFaces(Dataset):
                 f"contours {c.get('name')}{'' if c.get('standard') else ' (fallback)'}, sketches {style}, "
                 f"targets {self.target}, epoch {self.epoch}")
 
-def show_samples(ds:PreparedFaces, idxs=(0, 1, 2), size:float=1.6, suptitle=None):
-    "Figure: one row per sample with I_gt, E_gc, E_ld, E_gt and S."
-    rows = [[d['photo'], d['gc'], d['ld'], d['gt'], d['sketch']] for d in (ds[int(i)] for i in idxs)]
-    how = 'strokes' if ds.target == 'strokes' else 'raw'
-    return show_grid(rows, ['photo $I_{gt}$', f'$E_{{gc}}$ (HED, {how})', f'$E_{{ld}}$ (Canny, {how})', '$E_{gt}$', 'sketch $S$'],
-                     size=size, suptitle=suptitle)
+# %% ../nbs/07_data.ipynb #dc284af5
+def split_of(name:str, val_fraction:float=0.1) -> str:
+    "'val' or 'train' for sample `name`, by a hash of the name."
+    h = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], 'big') / 2**64
+    return 'val' if h < val_fraction else 'train'
 
 # %% ../nbs/07_data.ipynb #26adb193
 def write_sketches(data, # a prepared folder
@@ -200,3 +194,11 @@ def sketches_cli(argv:list[str]|None=None) -> int:
     print(f"wrote the sketch S and target E_gt of {k} faces to {a.out}" + (f" (the folder holds {k} faces, fewer than --n {a.n})" if k < a.n else '')
           + f", contact sheet {Path(a.out)/'sheet.png'}")
     return 0
+
+# %% ../nbs/07_data.ipynb #f5557cab
+def show_samples(ds:PreparedFaces, idxs=(0, 1, 2), size:float=1.6, suptitle=None):
+    "Figure: one row per sample with I_gt, E_gc, E_ld, E_gt and S."
+    rows = [[d['photo'], d['gc'], d['ld'], d['gt'], d['sketch']] for d in (ds[int(i)] for i in idxs)]
+    how = 'strokes' if ds.target == 'strokes' else 'raw'
+    return show_grid(rows, ['photo $I_{gt}$', f'$E_{{gc}}$ (HED, {how})', f'$E_{{ld}}$ (Canny, {how})', '$E_{gt}$', 'sketch $S$'],
+                     size=size, suptitle=suptitle)
