@@ -59,7 +59,7 @@ def _set_rng_state(st:dict):
     torch.set_rng_state(st['torch'])
     if st['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
-# %% ../nbs/14_callbacks.ipynb #9c908148
+# %% ../nbs/14_callbacks.ipynb #e2dd02bd
 class NaNGuardCB(Callback):
     "Stop with `NonFiniteLossError` (naming the loss and step) as soon as a loss is NaN or infinite."
     order = -10
@@ -71,6 +71,7 @@ class NaNGuardCB(Callback):
             raise NonFiniteLossError(f"loss '{k}' = {v} at step {learn.step} (all bad: {sorted(bad)}); training stopped, {kept}. "
                                      "Lower the learning rates or check the data, then resume.")
 
+# %% ../nbs/14_callbacks.ipynb #a55d2d26
 class CheckpointCB(Callback):
     "Save `out/last.pt` every `ckpt_every` steps, when `learn.ckpt_due` (`ckpt_minutes` have passed) and at the end; `ckpt_XXXXXX.pt` every `keep_every`."
     order = 50
@@ -85,6 +86,7 @@ class CheckpointCB(Callback):
         learn.save_checkpoint(learn.out/'last.pt', *([learn.out/f'ckpt_{learn.step:06d}.pt'] if k and learn.step % k == 0 else []))
         learn.ckpt_step = learn.step
 
+# %% ../nbs/14_callbacks.ipynb #e7665777
 def _read_rows(path) -> list[list[str]]:
     with open(path, newline='') as f: rows = list(csv.reader(f))
     return rows[:1] + [r for r in rows[1:] if len(r) == len(rows[0]) and r[0].isdigit()] if rows else []
@@ -110,6 +112,7 @@ class CSVLoggerCB(Callback):
             if new: w.writerow(self.header)
             w.writerow([learn.step, learn.epoch, *map(repr, learn.losses.values())])
 
+# %% ../nbs/14_callbacks.ipynb #141d9074
 class SampleGridCB(Callback):
     "Every `sample_every` steps write `out/samples/step_XXXXXX.png` from `stage.samples(learn)` (rows of images)."
     order, main_only = 60, True
@@ -127,6 +130,7 @@ class SampleGridCB(Callback):
         learn.last_sample = learn.out/'samples'/f'step_{learn.step:06d}.png'
         with atomic_write(learn.last_sample) as f: f.write(fig_to_png(fig))
 
+# %% ../nbs/14_callbacks.ipynb #ea96492b
 class ProgressCB(Callback):
     "Progress with the latest losses: fastprogress bars when a person watches (`plot=True`: live loss plot), plain log lines every `log_seconds` otherwise."
     order, main_only = 70, True
