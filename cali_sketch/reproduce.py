@@ -20,7 +20,7 @@ from .variants import *
 from .variants import _merge
 
 # %% auto #0
-__all__ = ['train_variant', 'plot_severity', 'sample_grid', 'reproduce', 'reproduce_cli', 'demo_data_for']
+__all__ = ['train_variant', 'plot_severity', 'sample_grid', 'reproduce', 'demo_data_for', 'reproduce_cli']
 
 # %% ../nbs/43_reproduce.ipynb #8182b3e8
 def _steps_done(run) -> int: sd = last_checkpoint(run); return sd['step'] if sd else 0
@@ -165,6 +165,15 @@ def reproduce(data, # prepared folder (train split for training, val split for e
     with atomic_write(out/'samples.png') as f: f.write(fig_to_png(sample_grid({v: out/v for v in evals}, edata, severities[len(severities) // 2], split=split)))
     return doc
 
+# %% ../nbs/43_reproduce.ipynb #9b722b2b
+def demo_data_for(out, n:int, size:int) -> Path:
+    "Synthetic faces for `reproduce --demo`: HED contours when the weights are found, else an announced fallback."
+    from cali_sketch.demodata import demo_data
+    from cali_sketch.hed import HEDWeightsNotFound
+    try: return demo_data(out, n=n, size=size)
+    except HEDWeightsNotFound: return demo_data(out, n=n, size=size, fallback=True)
+
+# %% ../nbs/43_reproduce.ipynb #86de9b27
 def _reproduce_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='cali-sketch reproduce', description='Train the full model, the ablations and the baseline for the same steps; evaluate them.')
     g = ap.add_mutually_exclusive_group(required=True)
@@ -228,10 +237,3 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     if a.train_only: print(f"trained: {', '.join(doc['trained'])} in {a.out} (evaluate with the same command without --train-only)"); return 0
     print(doc['table']); print(f"\nwrote {a.out}/results.json, table.md, severity.png, samples.png")
     return 0
-
-def demo_data_for(out, n:int, size:int) -> Path:
-    "Synthetic faces for `reproduce --demo`: HED contours when the weights are found, else an announced fallback."
-    from cali_sketch.demodata import demo_data
-    from cali_sketch.hed import HEDWeightsNotFound
-    try: return demo_data(out, n=n, size=size)
-    except HEDWeightsNotFound: return demo_data(out, n=n, size=size, fallback=True)
