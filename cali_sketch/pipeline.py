@@ -47,7 +47,7 @@ class Result:
     def __iter__(self): return iter((self.R, self.P))
     def __repr__(self):
         shape = lambda v: [tuple(t.shape) for t in v] if isinstance(v, list) else tuple(v.shape)
-        return f"Result(R {shape(self.R)}, P {shape(self.P)})"
+        return f"Result(S {shape(self.S)}, R {shape(self.R)}, P {shape(self.P)}" + (f", notes {self.notes!r})" if self.notes else ")")
 
 def _digest(t:torch.Tensor) -> str: return hashlib.blake2b(t.detach().cpu().numpy().tobytes(), digest_size=16).hexdigest()
 
@@ -144,15 +144,29 @@ class CaliSketch:
                 f"on {self.device}, spectral norm folded)")
 
 # %% ../nbs/30_pipeline.ipynb #137d0fd5
+def _weights_version(net:torch.nn.Module) -> tuple:
+    "Which network, and how often its weights changed in place (`load_state_dict`, an optimiser step, an edit): part of the cache key."
+    return id(net), sum(t._version for t in (*net.parameters(), *net.buffers()))
+
 @patch
 def _net(self:CaliSketch, which:str, x:torch.Tensor, level=None) -> torch.Tensor:
-    key = (which, _digest(x) + ('' if level is None else f'@{level:.6g}'))
-    if self._cache.get(which, (None,))[0] == key[1]: return self._cache[which][1].clone()
-    x = x.to(self.device, memory_format=torch.channels_last if self.channels_last else torch.preserve_format)
-    with torch.inference_mode(): y = (self.g1(x, level) if which == 'g1' else self.g2(x)).float().contiguous()
+    if not (x.is_floating_point() or x.dtype == torch.bool):
+        raise TypeError(f"{'refine' if which == 'g1' else 'synthesise'}: a {x.dtype} batch; give floats in [0, 1] (1 = stroke)")
+    net = self.g1 if which == 'g1' else self.g2
+    x = x.float()  # half, bfloat16, float64 or bool in: the same key and the same answer as float32
+    key = (_digest(x) + ('' if level is None else f'@{level:.6g}'), _weights_version(net))
+    if self._cache.get(which, (None,))[0] == key: return self._cache[which][1].clone()
+    dtype = next(net.parameters()).dtype  # a pipeline whose networks were cast (`.half()` on a GPU) gets its own dtype
+    x = x.to(self.device, dtype, memory_format=torch.channels_last if self.channels_last else torch.preserve_format)
+    with torch.inference_mode(): y = (net(x, level) if which == 'g1' else net(x)).float().contiguous()
     self.calls[which] += 1
-    self._cache[which] = (key[1], y)
-    return y.clone()  # an ordinary tensor: the caller may edit it in place or use it in autograd; the cache stays as computed
+    self._cache[which] = (key, y)
+    return y.clone()
+
+@patch
+def clear_cache(self:CaliSketch):
+    "Forget the cached R and P (for timing a forward pass; changed weights are noticed without it)."
+    self._cache.clear()  # an ordinary tensor: the caller may edit it in place or use it in autograd; the cache stays as computed
 
 @patch
 def refine(self:CaliSketch, S:torch.Tensor, level:float|None=None) -> torch.Tensor:
