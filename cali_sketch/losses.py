@@ -42,10 +42,10 @@ class LSGANLoss(nn.Module):
     def extra_repr(self): return f"a={self.a.item():g}, b={self.b.item():g}, c={self.c.item():g}"
 
 # %% ../nbs/13_losses.ipynb #e66d28fb
-def calibration_loss(feats_target:list, # D1's features of the target sketch, one tensor per layer
+def calibration_loss(*, feats_target:list, # D1's features of the target sketch, one tensor per layer
                      feats_fake:list, # D1's features of the refined sketch R, same layers
                     ) -> torch.Tensor:
-    "Feature matching: sum over layers of the mean absolute difference, target features detached."
+    "Feature matching: sum over layers of the mean absolute difference, target features detached (keyword arguments only)."
     if len(feats_target) != len(feats_fake) or not feats_fake:
         raise ValueError(f"calibration_loss: feats_target has {len(feats_target)} layers, feats_fake {len(feats_fake)}; "
                          "need the same non-zero number")
@@ -81,7 +81,7 @@ def scn_calibration(d1, # discriminator D1: x -> (logits, [features...])
         t = _target(targets, key, R)
         if fake_feats is None: fake_feats = d1(R)[1]
         with torch.no_grad(): tf = d1(t)[1]
-        out[prefix + name] = w * calibration_loss(tf, fake_feats)
+        out[prefix + name] = w * calibration_loss(feats_target=tf, feats_fake=fake_feats)
     return out
 
 # %% ../nbs/13_losses.ipynb #0bcb2030
