@@ -96,8 +96,9 @@ def _as_edges(a, name:str) -> np.ndarray:
     return a if a.dtype == bool else a > 0.5
 
 def _as_rng(rng) -> np.random.Generator:
-    "`rng` as a numpy Generator: a Generator as it is, else `np.random.default_rng(rng)`; what that refuses is named."
+    "`rng` as a numpy Generator: a Generator as it is, None from numpy's global state (`seed_everything` fixes it), else `np.random.default_rng(rng)`."
     if isinstance(rng, np.random.Generator): return rng
+    if rng is None: return np.random.default_rng(np.random.randint(0, 2**63 - 1, dtype=np.int64))  # not fresh OS entropy: seeded runs repeat
     try: return np.random.default_rng(rng)
     except (TypeError, ValueError) as e:
         raise type(e)(f"rng={rng!r}: expected None, a non-negative int seed or a numpy Generator ({e})") from None
@@ -199,7 +200,7 @@ def _spurious(rng, canvas, m:int, px, py, s:float):
 def corrupt_sketch(gc, # global contours E_gc: bool HxW (or uint8/float, >0.5 = stroke)
                    ld, # local details E_ld, same shape
                    cfg:CorruptConfig|None=None, # kinds and strengths of mistakes; default `CorruptConfig()`
-                   rng:None|int|np.random.Generator=None, # seed or generator: fixes the sketch exactly
+                   rng:None|int|np.random.Generator=None, # seed or generator: fixes the sketch exactly (None: numpy's global state)
                   ) -> np.ndarray:
     "A poorly drawn sketch S made from edge maps: `np.float32` HxW in [0,1], 1 = stroke."
     cfg = CorruptConfig() if cfg is None else cfg

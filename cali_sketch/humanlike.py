@@ -82,7 +82,7 @@ def _slow(rng, t:np.ndarray, lam) -> np.ndarray:
 
 def human_strokes(st:Strokes, # the strokes a person would draw (`strokes.select_strokes`)
                   cfg:HumanConfig|None=None, # kinds and strengths of mistakes; default `HumanConfig()`
-                  rng:None|int|np.random.Generator=None, # seed or generator: fixes the sketch exactly
+                  rng:None|int|np.random.Generator=None, # seed or generator: fixes the sketch exactly (None: numpy's global state)
                  ) -> tuple[list, list, list]:
     "The mistakes of `cfg` made on `st`: (polylines, per-point width factors, per-point pressure), px of `st.size` (None: plain pen)."
     cfg = HumanConfig() if cfg is None else cfg
