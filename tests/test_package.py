@@ -1,0 +1,19 @@
+"The package's own namespace: the first names a user reaches for import from `cali_sketch` itself, lazily."
+import subprocess, sys, importlib, importlib.util
+import cali_sketch
+
+def test_top_level_names_are_the_modules_objects():
+    for name, mod in cali_sketch._LAZY.items():
+        assert getattr(cali_sketch, name) is getattr(importlib.import_module(f'cali_sketch.{mod}'), name), name
+        assert name in dir(cali_sketch)
+        assert not importlib.util.find_spec(f'cali_sketch.{name}'), f"{name} is also a module: it would mean two things"
+
+def test_unknown_name_is_an_attribute_error():
+    try: cali_sketch.no_such_name
+    except AttributeError as e: assert "no attribute 'no_such_name'" in str(e)
+    else: raise AssertionError('no error')
+
+def test_import_stays_light():
+    code = "import sys, cali_sketch; print('torch' in sys.modules); from cali_sketch import CaliSketch; print(CaliSketch.__module__)"
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ['False', 'cali_sketch.pipeline'], out
