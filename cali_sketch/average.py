@@ -8,6 +8,7 @@ import os, re, sys, json, argparse, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import torch
+from .core import InputError
 from .models import ModelConfig, G1, G2
 from .loading import read_networks, check_config, _size_of, _torch_ckpt
 from .checkpoint import export_weights
@@ -57,7 +58,7 @@ def average_generators(files, # checkpoints of one architecture, e.g. `snapshots
     sums, mc, last = {}, None, {}
     for f in files:
         ws = read_networks(f, names)
-        if missing := [k for k in names if k not in ws]: raise KeyError(f"{f}: holds no {', '.join(missing)} (it has {', '.join(sorted(ws)) or 'nothing'})")
+        if missing := [k for k in names if k not in ws]: raise InputError(f"{f}: holds no {', '.join(missing)} (it has {', '.join(sorted(ws)) or 'no network'})")
         mc = mc or ws[names[0]].model
         for k in names:
             check_config(ws[k].model, mc, f)
@@ -125,7 +126,7 @@ def average_cli(argv:list[str]|None=None) -> int:
     if not a.out.endswith('.safetensors'): print(f"cali-sketch average: error: --out {a.out}: must end in .safetensors", file=sys.stderr); return 2
     if why := output_problem(a.out, '--out'): print(f"cali-sketch average: error: {why}", file=sys.stderr); return 2
     try: f = average_run(a.run, a.out, a.last, a.since, a.half)
-    except FileNotFoundError as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 1
+    except (FileNotFoundError, InputError) as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 1
     except (FileExistsError, ValueError, KeyError, RuntimeError) as e: print(f"cali-sketch average: error: {e}", file=sys.stderr); return 2
     steps = [int(_SNAP.search(p.name).group(1)) for p in snapshots(a.run, a.last, a.since)]
     print(f"averaged {len(steps)} snapshots of {a.run} (steps {steps[0]}-{steps[-1]}) -> {f}")

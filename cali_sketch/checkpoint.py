@@ -8,7 +8,7 @@ import os, json, socket, warnings, contextlib, dataclasses
 from dataclasses import asdict
 from pathlib import Path
 import torch
-from .core import atomic_write, torch_save, good_checkpoint, best_checkpoint
+from .core import InputError, atomic_write, torch_save, good_checkpoint, best_checkpoint
 from .parallel import unwrap
 
 # %% auto #0
@@ -79,6 +79,7 @@ def run_lock(out):
             raise RunLocked(f"{out} is being trained by process {pid if pid is not None else '?'} on {who or '?'} (its lock: {f}): "
                             f"wait for it or stop it; if nothing trains there any more, delete {f}") from None
     with os.fdopen(fd, 'w') as h: h.write(me + '\n')
+    for t in [*out.glob('.*.pt.*.tmp'), *out.glob('.*.pt.new')]: t.unlink(missing_ok=True)  # checkpoint writes a kill cut short: never finished
     try: yield f
     finally:
         with contextlib.suppress(OSError):
@@ -111,13 +112,13 @@ def load_exported(path, # a file written by `export_weights`
     try:
         with safe_open(path, 'pt', device=str(device)) as f:
             meta, sds = f.metadata() or {}, {}
-            if meta.get('format') != json.dumps('cali-sketch-weights/1'): raise ValueError(f"{path}: not a cali-sketch weights file")
+            if meta.get('format') != json.dumps('cali-sketch-weights/1'): raise InputError(f"{path}: not a cali-sketch weights file")
             for key in f.keys(): name, k = key.split('.', 1); sds.setdefault(name, {})[k] = f.get_tensor(key)
     except ValueError: raise
     except Exception as e:  # safetensors' own error type: a cut copy, a Git LFS pointer, another format
-        raise ValueError(f"{path}: not a readable weights file ({type(e).__name__}: {e}; a partial copy, or a Git LFS pointer "
+        raise InputError(f"{path}: not a readable weights file ({type(e).__name__}: {e}; a partial copy, or a Git LFS pointer "
                          "not yet pulled?)") from None
     for k, m in (models or {}).items():
-        if k not in sds: raise KeyError(f"{path}: has no weights for model '{k}' (it holds {sorted(sds)})")
+        if k not in sds: raise InputError(f"{path}: has no weights for model '{k}' (it holds {sorted(sds)})")
         unwrap(m).load_state_dict(sds[k])
     return sds, json.loads(meta['config'])

@@ -38,6 +38,7 @@ def _usage() -> str:
 
 def main(argv:list[str]|None=None) -> int:
     "Entry point of the `cali-sketch` console script: dispatch to a subcommand's `*_cli(argv)`."
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads: idle OpenMP threads sleep, not spin (see below)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ['help'] and len(argv) > 1: argv = [argv[1], '--help']  # `cali-sketch help train`: train's own options
     if not argv: print(_usage(), file=sys.stderr); return 2  # no command: a usage error

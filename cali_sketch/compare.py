@@ -4,11 +4,12 @@
 
 # %% ../nbs/42d_compare.ipynb #72645baa
 from __future__ import annotations
-import os, sys, json, argparse
+import io, os, sys, json, argparse
 from pathlib import Path
 import numpy as np
+from PIL import Image
 from matplotlib.figure import Figure
-from .core import atomic_write, fig_to_png
+from .core import InputError, atomic_write, fig_to_png
 from .console import output_problem
 from .metrics import better, _fmt
 from .bootstrap import bootstrap_indices, mean_ci, paired_ci, verdict, _basic
@@ -174,9 +175,9 @@ def _read_models(files:list[str]) -> dict:
     for f, p, label in zip(files, paths, _file_labels(paths)):
         if not p.is_file(): raise FileNotFoundError(f"{f}: no such evaluation file (make one with `cali-sketch eval`)")
         try: doc = json.loads(p.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{f}: not a JSON file ({e})") from None
-        if not isinstance(doc, dict) or not isinstance(doc.get('runs'), dict):
-            raise ValueError(f"{f}: not a `cali-sketch eval` file (no 'runs')")
+        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f"{f}: not a JSON file ({e})") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get('runs'), dict) or not all(isinstance(ev, dict) for ev in doc['runs'].values()):
+            raise InputError(f"{f}: not a `cali-sketch eval` file (no 'runs' of evaluations)")
         found += [(name, label, ev) for name, ev in doc['runs'].items()]
     counts = {}
     for name, _, _ in found: counts[name] = counts.get(name, 0) + 1
@@ -186,6 +187,16 @@ def _read_models(files:list[str]) -> dict:
         models[key] = {**ev, 'name': key}
     return models
 
+_MARK = {'--out': '<!-- cali-sketch compare -->', '--plot': 'cali-sketch compare'}  # how its files say who wrote them
+
+def _ours(path:Path, flag:str) -> bool:
+    "Did `cali-sketch compare` write this existing file (the markdown's first line, the PNG's Software text)?"
+    try:
+        if flag == '--out':
+            with open(path, 'rb') as f: return f.read(len(_MARK[flag])) == _MARK[flag].encode()
+        with Image.open(path) as im: return im.info.get('Software') == _MARK[flag]
+    except Exception: return False  # not a PNG, unreadable: not ours
+
 def compare_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch compare EVAL.json... [--a NAME] [--b NAME...] [--confidence 0.95] [--out FILE.md] [--plot FILE.png]`: an exit code (one model: its intervals)."
     try: a = _compare_parser().parse_args(argv)
@@ -194,7 +205,7 @@ def compare_cli(argv:list[str]|None=None) -> int:
     if not 0 < a.level < 1: err(f"--confidence {a.level}: must be in (0, 1), e.g. 0.95"); return 2
     if a.resamples < 10: err(f"--resamples {a.resamples}: use at least 10 (1,000 is usual)"); return 2
     try: models = _read_models(a.evals)
-    except FileNotFoundError as e: err(e); return 1
+    except (FileNotFoundError, InputError) as e: err(e); return 1
     except ValueError as e: err(e); return 2
     names = list(models)
     for n in [a.a, *(a.b or [])]:
@@ -202,8 +213,13 @@ def compare_cli(argv:list[str]|None=None) -> int:
     ref = a.a or names[0]
     others = a.b or [n for n in names if n != ref]
     if not others and a.plot: err(f"only one model ({ref}) in {', '.join(a.evals)}: --plot draws comparisons, give two models"); return 2
+    read = {Path(f).resolve() for f in a.evals}
+    if a.out and a.plot and Path(a.out).resolve() == Path(a.plot).resolve(): err(f"--out and --plot name the same file {a.out}"); return 2
     for flag, f in (('--out', a.out), ('--plot', a.plot)):
         if f and (why := output_problem(f, flag)): err(why); return 2
+        if f and Path(f).resolve() in read: err(f"{flag} {f}: is an evaluation file read here, so it is kept; choose another name"); return 2
+        if f and Path(f).is_file() and not _ours(Path(f), flag):
+            err(f"{flag} {f}: exists and `cali-sketch compare` did not write it, so it is kept; choose another name"); return 2
     try: cmps = [compare_evals(models[ref], models[o], a.level, a.resamples, a.seed) for o in others]
     except ValueError as e: err(e); return 2
     if others: text = '\n\n'.join(comparison_table(c) for c in cmps)
@@ -212,9 +228,10 @@ def compare_cli(argv:list[str]|None=None) -> int:
         except ValueError as e: err(e); return 2
     print(text)
     if a.out:
-        with atomic_write(a.out, 'w') as f: f.write(text + '\n')
+        with atomic_write(a.out, 'w') as f: f.write(_MARK['--out'] + '\n' + text + '\n')
         print(f"\nwrote {a.out}")
     if a.plot:
-        with atomic_write(a.plot) as f: f.write(fig_to_png(plot_comparison(cmps)))
+        buf = io.BytesIO(); plot_comparison(cmps).savefig(buf, format='png', dpi=100, metadata={'Software': _MARK['--plot']})
+        with atomic_write(a.plot) as f: f.write(buf.getvalue())
         print(f"wrote {a.plot}")
     return 0

@@ -12,13 +12,16 @@ import torch
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize', 'atomic_write',
-           'save_image', 'torch_save', 'best_checkpoint', 'good_checkpoint', 'load_error', 'seed_everything',
-           'make_rng', 'FallbackWarning', 'announce_fallback', 'check_fields', 'replace_fields', 'GridFigure',
-           'show_grid', 'fig_to_png', 'default_device', 'device_problem']
+__all__ = ['IMAGE_EXTS', 'InputError', 'ImageError', 'load_image', 'to_tensor', 'to_uint8', 'to_pil', 'crop_resize',
+           'atomic_write', 'save_image', 'torch_save', 'best_checkpoint', 'good_checkpoint', 'load_error',
+           'seed_everything', 'make_rng', 'FallbackWarning', 'announce_fallback', 'check_fields', 'replace_fields',
+           'GridFigure', 'show_grid', 'fig_to_png', 'default_device', 'device_problem']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
-class ImageError(ValueError):
+class InputError(ValueError):
+    "A file given (or one a run names) exists but cannot be used: a command exits 1 for it, as for a missing one, not 2."
+
+class ImageError(InputError):
     "An image that cannot be used, with the file it came from and why."
     def __init__(self, path, reason):
         self.path, self.reason = str(path), reason
@@ -94,9 +97,10 @@ def to_tensor(im) -> torch.Tensor:
     "PIL image or HxW[xC] uint8 array -> float tensor (C,H,W) in [0,1]."
     a = np.asarray(im)
     if a.ndim == 2: a = a[..., None]
+    if a.dtype == np.uint8:  # in NumPy: waking torch's thread pool for one small copy costs milliseconds on a busy 2-core CPU
+        f = a.astype(np.float32); f /= np.float32(255); return torch.from_numpy(f).permute(2, 0, 1)
     a = np.ascontiguousarray(a) if a.flags.writeable else np.array(a)  # torch warns on read-only buffers (PIL's)
-    t = torch.from_numpy(a).permute(2, 0, 1)
-    return t.float().div_(255) if a.dtype == np.uint8 else t.float()
+    return torch.from_numpy(a).permute(2, 0, 1).float()
 
 def to_uint8(t:torch.Tensor) -> np.ndarray:
     "Float tensor (C,H,W) or (H,W) in [0,1] -> uint8 array HxW or HxWxC."

@@ -187,7 +187,7 @@ def sketches_cli(argv:list[str]|None=None) -> int:
         err(f"--{'human' if a.human else 'corrupt'} changes the {'human' if a.human else 'edges'} style's sketches: add --style {'human' if a.human else 'edges'}"); return 2
     if why := output_problem(a.out, 'OUT', folder=True): err(why); return 2
     try: files = write_sketches(a.data, a.out, a.severity, a.n, a.style, a.seed, a.epoch, a.human or a.corrupt or '')
-    except (FileNotFoundError, ImageError) as e: err(e); return 1
+    except (FileNotFoundError, InputError) as e: err(e); return 1
     except ValueError as e: err(e); return 2
     except OSError as e: err(f"cannot write to {a.out}: {e.strerror or e}"); return 1
     k = (len(files) - 1) // 2

@@ -4,14 +4,14 @@
 
 # %% ../nbs/24a_demo.ipynb #78d54ed9
 from __future__ import annotations
-import sys, json, time, html, argparse, dataclasses
+import os, sys, json, time, html, argparse, dataclasses
 from pathlib import Path
 import torch
 from .core import atomic_write, fig_to_png, show_grid, announce_fallback, device_problem
 from .console import output_problem
 from .data import PreparedFaces
 from .demodata import demo_data, demo_prepared_name
-from .prepare import MIN_TRAIN_SIZE
+from .prepare import MIN_TRAIN_SIZE, train_size_problem
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .scn import RunConfig, load_stage_weights, run_checkpoint
@@ -179,10 +179,12 @@ def demo_cli(argv:list[str]|None=None) -> int:
         except ValueError: err(f"--steps {a.steps}: give N or SCN,ISN,JOINT (integers)"); return 2
         if len(v) not in (1, 3) or min(v) < 1: err(f"--steps {a.steps}: give N or SCN,ISN,JOINT (integers >= 1)"); return 2
         steps = dict(zip(steps, v * 3 if len(v) == 1 else v))
-    n = a.n or (24 if a.quick else 64)
+    n = a.n if a.n is not None else (24 if a.quick else 64)
+    if n < 1: err(f"--n {n}: give at least 1 face (default 64; --quick 24)"); return 2
     if not 0 < a.lr < 1: err(f"--lr {a.lr}: must be in (0, 1)"); return 2
-    if a.threads is not None and a.threads < 1: err(f"--threads {a.threads}: give at least 1 (default: every core)"); return 2
-    if a.size < MIN_TRAIN_SIZE or a.size % 4: err(f"--size {a.size}: must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs"); return 2
+    if a.threads is not None and not 1 <= a.threads <= (cores := os.cpu_count() or 1):
+        err(f"--threads {a.threads}: give 1 to {cores}, this machine's cores (default: every core)"); return 2
+    if why := train_size_problem(a.size): err(why); return 2
     if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any face is drawn
     try: page = demo(a.out, n=n, size=a.size, steps=steps, batch_size=a.batch_size, lr=a.lr, device=a.device, progress=not a.quiet, threads=a.threads)
     except (ValueError, FileNotFoundError, FileExistsError) as e: err(e); return 2

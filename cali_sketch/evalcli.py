@@ -6,7 +6,7 @@
 from __future__ import annotations
 import sys, json, argparse
 from pathlib import Path
-from .core import device_problem
+from .core import InputError, device_problem
 from .console import output_problem
 from .pipeline import CaliSketch
 from .evaluate import EvalModel, load_for_eval, evaluate_run, results_table, write_eval
@@ -49,6 +49,14 @@ def _unique(names:list[str]) -> list[str]:
         used.add(k); out.append(k)
     return out
 
+def _eval_file(p:Path) -> bool:
+    "Is `p` a results file `cali-sketch eval` wrote (the only kind of existing file its --out replaces)?"
+    try:
+        with open(p, 'rb') as f:
+            if f.read(1) != b'{': return False  # a checkpoint, a photo, a manifest's neighbour: not read further
+        return 'cali_sketch_eval' in json.loads(p.read_text())
+    except (OSError, ValueError, TypeError): return False
+
 def eval_cli(argv:list[str]|None=None) -> int:
     "`cali-sketch eval RUN [RUN...] --data PREPARED [--references mean nearest] [--severities ...] [--n N] [--out FILE.json]`: returns an exit code."
     try: a = _eval_parser().parse_args(argv)
@@ -71,6 +79,8 @@ def eval_cli(argv:list[str]|None=None) -> int:
     if a.batch_size < 1: err(f"--batch-size {a.batch_size}: must be at least 1"); return 2
     out = Path(a.out) if a.out else (Path(a.runs[0])/'eval.json' if len(a.runs) == 1 and Path(a.runs[0]).is_dir() else Path('eval.json'))
     if why := output_problem(out, '--out') or device_problem(a.device): err(why); return 2  # before minutes of work, not after
+    if out.is_file() and not _eval_file(out):
+        err(f"--out {out}: exists and is not a `cali-sketch eval` file, so it is kept; choose another name"); return 2
     evals = {}
     try:
         models = [load_for_eval(r if Path(r).exists() else CaliSketch.from_pretrained(r, device=a.device), a.device) for r in a.runs]
@@ -83,7 +93,7 @@ def eval_cli(argv:list[str]|None=None) -> int:
                               None if a.feature_distance == 'none' else a.feature_distance, a.fid_weights or 'auto',
                               None if a.split == 'all' else a.split, corrupt=a.sketch, bootstrap=a.resamples, progress=not a.quiet)
             ev['run'] = label; evals[name] = ev
-    except FileNotFoundError as e: err(e); return 1
+    except (FileNotFoundError, InputError) as e: err(e); return 1
     except (ValueError, KeyError, RuntimeError) as e: err(e); return 2
     table = results_table(evals)
     write_eval(out, {'cali_sketch_eval': 1, 'runs': evals, 'table': table})

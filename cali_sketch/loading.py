@@ -12,7 +12,7 @@ import torch
 from .models import ModelConfig, G1, G2
 from .layers import fold_spectral_norm
 from .quantize import dequantize
-from .core import load_error
+from .core import InputError, load_error
 
 # %% auto #0
 __all__ = ['ConfigMismatchError', 'check_config', 'Weights', 'read_networks', 'load_generators']
@@ -54,9 +54,9 @@ def _load_into(net:torch.nn.Module, sd:dict, where, name:str) -> torch.nn.Module
 
 def _torch_ckpt(f:Path) -> dict:
     try: sd = torch.load(f, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{f}: not a readable checkpoint ({load_error(e)})") from None
+    except Exception as e: raise InputError(f"{f}: not a readable checkpoint ({load_error(e)})") from None
     if not isinstance(sd, dict) or 'models' not in sd or 'config' not in sd:
-        raise ValueError(f"{f}: not a cali-sketch training checkpoint (no 'models'/'config')")
+        raise InputError(f"{f}: not a cali-sketch training checkpoint (no 'models'/'config')")
     return sd
 
 def _exported(f:Path) -> tuple[dict, dict]:

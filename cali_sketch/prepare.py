@@ -18,9 +18,9 @@ from .strokes import Strokes, face_strokes
 from .photos import *  # MANIFEST, find_images, sample_names and the stamps of chapter 05a
 
 # %% auto #0
-__all__ = ['STROKES_VERSION', 'FORMAT', 'FORMAT_VERSION', 'MIN_TRAIN_SIZE', 'pack_edges', 'unpack_edges', 'strokes_path',
-           'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError', 'PreparationIncomplete',
-           'read_manifest', 'edge_recipe', 'PrepareReport', 'prepare']
+__all__ = ['STROKES_VERSION', 'FORMAT', 'FORMAT_VERSION', 'MIN_TRAIN_SIZE', 'MAX_TRAIN_SIZE', 'pack_edges', 'unpack_edges',
+           'strokes_path', 'write_strokes', 'read_strokes', 'sample_done', 'PrepareMismatchError',
+           'PreparationIncomplete', 'read_manifest', 'edge_recipe', 'PrepareReport', 'train_size_problem', 'prepare']
 
 # %% ../nbs/06_prepare.ipynb #c7d53538
 def pack_edges(gc:np.ndarray, ld:np.ndarray) -> Image.Image:
@@ -169,6 +169,12 @@ class PrepareReport:
 
 # %% ../nbs/06_prepare.ipynb #73386df5
 MIN_TRAIN_SIZE = 24  # the smallest face side training runs at: below it PatchDiscriminator (chapter 11) has no patch left to score
+MAX_TRAIN_SIZE = 1024  # and the largest: memory grows as its square (--size 100000 asks for terabytes), the paper trains at 256
+
+def train_size_problem(size, what:str|None=None) -> str|None:
+    "Why `size` cannot be a training face side (a multiple of 4 in [24, 1024]), or None; `what` names it (default `--size N`)."
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_TRAIN_SIZE <= size <= MAX_TRAIN_SIZE or size % 4:
+        return f"{what or f'--size {size!r}'}: must be a multiple of 4 from {MIN_TRAIN_SIZE} to {MAX_TRAIN_SIZE}, as training needs"
 
 _CHECKPOINT_S = 30. # seconds between rewrites of the manifest's sample list during a run
 
@@ -190,8 +196,7 @@ def prepare(src, # folder of face photos (searched recursively)
            ) -> PrepareReport:
     "Crop every image under `src` to `size`, extract E_gc/E_ld, and cache them in `out` (resumable, atomic)."
     src, out = Path(src), Path(out)
-    if isinstance(size, bool) or not isinstance(size, int) or size < MIN_TRAIN_SIZE or size % 4:
-        raise ValueError(f"size={size!r} (--size): must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs")
+    if why := train_size_problem(size, f'size={size!r} (--size)'): raise ValueError(why)
     if batch_size < 1: raise ValueError(f"batch_size={batch_size}: must be >= 1")
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out} (OUT): a file, not a folder; name the folder that is to hold the prepared set")
     paths = find_images(src, exclude=[out], prepared=(nested := []), ignored=(other := []))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys, hashlib, argparse
 from pathlib import Path
 from PIL import Image
-from .core import IMAGE_EXTS, device_problem, default_device
+from .core import InputError, IMAGE_EXTS, device_problem, default_device
 from .console import output_problem
 from .prepare import prepare, read_manifest, unpack_edges
 
@@ -64,7 +64,7 @@ def prepare_cli(argv:list[str]|None=None) -> int:
     try:
         rep = prepare(a.src, a.out, size=a.size, detector=a.hed_weights, fallback=a.contours == 'fallback',
                       batch_size=a.batch_size, progress=not a.quiet, overwrite=a.overwrite, device=a.device)
-    except (FileNotFoundError, NotADirectoryError) as e: err(e); return 1  # e.g. the HED weights
+    except (FileNotFoundError, NotADirectoryError, InputError) as e: err(e); return 1  # e.g. the HED weights, missing or unusable
     except (FileExistsError, ValueError) as e: err(e); return 2  # ValueError: PrepareMismatchError too
     print(rep.summary())
     for w in audit_prepared(a.out) if rep.count else []: print(f"cali-sketch prepare: warning: {w}", file=sys.stderr)

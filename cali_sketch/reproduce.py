@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-from .core import atomic_write, show_grid, fig_to_png, GridFigure, device_problem
+from .core import InputError, atomic_write, show_grid, fig_to_png, GridFigure, device_problem
 from .console import output_problem
 from .models import ModelConfig
 from .scn import RunConfig
-from .prepare import MIN_TRAIN_SIZE
+from .prepare import MIN_TRAIN_SIZE, train_size_problem
 from .checkpoint import last_checkpoint
 from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
 from .variants import *
@@ -216,9 +216,11 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
         if p and not Path(p).is_dir(): err(f"--{k.replace('_', '-')} {p}: no such folder (make one with `cali-sketch prepare PHOTOS {p}`)"); return 1
     if a.steps is None and a.minutes is None: err("give --steps N, --minutes M or both (a time budget with a step cap)"); return 2
     if a.data and a.size is not None: err(f"--size {a.size}: goes with --demo; the faces of --data {a.data} keep the size they were prepared at"); return 2
-    if a.size is not None and (a.size < MIN_TRAIN_SIZE or a.size % 4): err(f"--size {a.size}: must be a multiple of 4 >= {MIN_TRAIN_SIZE}, as training needs"); return 2  # before any face is drawn
+    if a.size is not None and (why := train_size_problem(a.size)): err(why); return 2  # before any face is drawn
     if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any variant trains
     if a.minutes is not None and not 0 < a.minutes < math.inf: err(f"--minutes {a.minutes:g}: must be a positive number of minutes"); return 2
+    if a.n is not None and a.n < 1: err(f"--n {a.n}: must be at least 1 (evaluation faces)"); return 2  # not after every variant has trained
+    if a.demo is not None and a.demo < 1: err(f"--demo {a.demo}: give a number of synthetic faces (24 or more, so that some are held out)"); return 2
     if a.steps is not None:
         try: [split_steps(v, a.steps) for v in a.variants or variants()]  # the variants asked for, not all
         except ValueError as e: err(f"--steps: {e}"); return 2
@@ -232,7 +234,7 @@ def reproduce_cli(argv:list[str]|None=None) -> int:
     try: doc = reproduce(a.data or demo_data_for(Path(a.out)/'data', a.demo, 64 if a.size is None else a.size), a.out, a.steps, a.variants, a.severities, a.n,
                          None if a.feature_distance == 'none' else a.feature_distance, dev, a.eval_data, not a.quiet,
                          not a.train_only, a.minutes, **common)
-    except FileNotFoundError as e: err(e); return 1
+    except (FileNotFoundError, InputError) as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
     if a.train_only: print(f"trained: {', '.join(doc['trained'])} in {a.out} (evaluate with the same command without --train-only)"); return 0
     print(doc['table']); print(f"\nwrote {a.out}/results.json, table.md, severity.png, samples.png")

@@ -13,8 +13,8 @@ from .humanlike import HumanConfig
 from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights
 from .objectives import scn_generator_losses, d_losses, total
-from .core import seed_everything, load_error
-from .prepare import MIN_TRAIN_SIZE
+from .core import InputError, seed_everything, load_error
+from .prepare import MIN_TRAIN_SIZE, train_size_problem
 from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
 from .checkpoint import load_exported
 from .quantize import dequantize
@@ -64,8 +64,8 @@ class RunConfig(TrainConfig):
             if isinstance(v, dict): setattr(self, k, t(**v))
             elif not isinstance(v, t): raise TypeError(f"RunConfig.{k}: expected a {t.__name__} or a dict, got {type(v).__name__}")
         super().__post_init__()
-        if self.size is not None and (isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < MIN_TRAIN_SIZE or self.size % 4):
-            raise ValueError(f"RunConfig.size={self.size!r}: must be a multiple of 4 >= {MIN_TRAIN_SIZE}, or not set (the data's size)")
+        if self.size is not None and (why := train_size_problem(self.size, f"RunConfig.size={self.size!r}")):
+            raise ValueError(f"{why}, or not set (the data's size)")
         if not 0 <= self.val_fraction < 1: raise ValueError(f"RunConfig.val_fraction={self.val_fraction!r}: must be in [0, 1)")
         if self.gan_a == self.gan_b: raise ValueError(f"RunConfig.gan_a={self.gan_a} and gan_b={self.gan_b}: must differ")
         if self.sketch not in SKETCH_STYLES: raise ValueError(f"RunConfig.sketch={self.sketch!r}: must be one of {SKETCH_STYLES}")
@@ -126,16 +126,16 @@ def load_stage_weights(run, # run folder or .pt written by a stage, or an export
     except Exception as e: raise RuntimeError(f"{what}: {f} is not a readable checkpoint ({load_error(e)})") from None
     c = sd.get('config', {})
     if stage is not None and c.get('stage') != stage:
-        if f.suffix == '.safetensors': raise ValueError(f"{what}: {f} is an exported weights file (generators only, no discriminators): it cannot "
+        if f.suffix == '.safetensors': raise InputError(f"{what}: {f} is an exported weights file (generators only, no discriminators): it cannot "
                                                         f"stand for a {stage!r} training run here; to start from it, `cali-sketch finetune --init-from {f}`")
-        raise ValueError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
+        raise InputError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
     if model_cfg is not None and 'model' in c:
         theirs = asdict(ModelConfig(**c['model']))  # fields added since that run was saved take their defaults
         diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v and not (extend and k == 'level' and v)}
         if diff: raise ValueError(f"{what}: {f} was trained with another architecture: " +
                                   ', '.join(f"{k}={o!r} there, {n!r} here" for k, (n, o) in diff.items()))
     for k, m in models.items():
-        if k not in sd['models']: raise KeyError(f"{what}: {f} has no weights for {k} (it has {sorted(sd['models'])})")
+        if k not in sd['models']: raise InputError(f"{what}: {f} has no weights for {k} (it has {', '.join(sorted(sd['models']))})")
         missing, unexpected = m.load_state_dict(sd['models'][k], strict=False)
         new = [n for n in missing if extend and n.rsplit('.', 1)[-1] in ('gamma', 'beta')]  # LevelNorm parameters (chapter 11)
         if unexpected or set(missing) - set(new):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os, re, sys, json, argparse, dataclasses
 from pathlib import Path
 from .core import atomic_write, fig_to_png
-from .core import ImageError, replace_fields, device_problem
+from .core import ImageError, InputError, replace_fields, device_problem
 from .data import PreparedFaces, split_of
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
@@ -229,11 +229,11 @@ def train_cli(argv:list[str]|None=None,
         if a.levels and not cfg.model.level:
             raise ValueError(f"--levels {a.levels[0]:g} {a.levels[1]:g}: only a level-conditioned G1 trains on levels; "
                              + (f"{cfg.out}'s G1 is not one, and a run keeps its architecture" if a.resume else "add --level-conditioned"))
-    except (FileNotFoundError, RuntimeError) as e: err(e); return 1
+    except (FileNotFoundError, RuntimeError, InputError) as e: err(e); return 1
     except (ValueError, TypeError) as e: err(_flag_for(e, parser)); return 2
     if (why := device_problem(cfg.device)) is not None: err(why); return 2
     try: learn = run_stage(cfg, resume=a.resume, progress=not a.quiet, init=init)
-    except (FileNotFoundError, FileExistsError, RuntimeError, OSError) as e: err(e); return 1
+    except (FileNotFoundError, FileExistsError, RuntimeError, OSError, InputError) as e: err(e); return 1
     except (ValueError, KeyError) as e: err(e); return 2
     print(_outcome(learn))
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from torch import nn
-from .core import announce_fallback, load_error
+from .core import InputError, announce_fallback, load_error
 
 # %% auto #0
 __all__ = ['TAPS', 'VGG19_FILE', 'vgg19_weight_paths', 'FeatureExtractor']
@@ -35,14 +35,14 @@ def _vgg19_trunk() -> nn.Sequential:
 
 def _load_vgg19(path:Path) -> nn.Sequential:
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: cannot read VGG-19 weights ({load_error(e)})") from None
-    if not isinstance(sd, dict): raise ValueError(f"{path}: expected a state dict, found {type(sd).__name__}")
+    except Exception as e: raise InputError(f"{path}: cannot read VGG-19 weights ({load_error(e)})") from None
+    if not isinstance(sd, dict): raise InputError(f"{path}: expected a state dict, found {type(sd).__name__}")
     if any(k.startswith('features.') for k in sd): sd = {k[len('features.'):]: v for k, v in sd.items() if k.startswith('features.')}
     trunk = _vgg19_trunk(); want = trunk.state_dict()
     missing = [k for k in want if k not in sd]
     wrong = [k for k in want if k in sd and tuple(sd[k].shape) != tuple(want[k].shape)]
     if missing or wrong:
-        raise ValueError(f"{path}: not torchvision VGG-19 weights (missing {missing[:3]}, wrong shape {wrong[:3]})")
+        raise InputError(f"{path}: not torchvision VGG-19 weights (missing {missing[:3]}, wrong shape {wrong[:3]})")
     trunk.load_state_dict({k: sd[k] for k in want})
     return trunk
 

@@ -105,7 +105,7 @@ def test_eval_default_out_and_feature_distance_off(runs):
     (['{tmp}/runs/baseline', '--data', '{data}', '--n', '0'], 2, ['--n 0']),
     (['{tmp}/runs/baseline'], 2, ['--data']),
     (['{tmp}/runs/empty', '--data', '{data}'], 1, ['no weights found']),
-    (['{tmp}/runs/garbage', '--data', '{data}'], 2, ['last.pt', 'not a readable checkpoint']),
+    (['{tmp}/runs/garbage', '--data', '{data}'], 1, ['last.pt', 'not a readable checkpoint']),  # there but unusable: 1, as a missing one
 ])
 def test_eval_bad_input(runs, args, code, words):
     tmp, data = runs
