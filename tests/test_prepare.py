@@ -212,3 +212,19 @@ def test_sizes_training_refuses_are_refused_up_front(tmp_path, faces, capsys):
         e = capsys.readouterr().err
         assert f'size={size} (--size): must be a multiple of 4 from 24 to 1024' in e and 'Traceback' not in e, e
     assert not (tmp_path/'o').exists()
+
+def test_damaged_samples_are_made_again(tmp_path, faces, extractor, capsys):
+    "Training names a sample whose PNG is cut and says to re-run prepare: that re-run repairs it, not 'none new'."
+    src = tmp_path/'src'; src.mkdir()
+    for f in faces[:4]: (src/f.name).write_bytes(f.read_bytes())
+    out = tmp_path/'out'; prepare(src, out, SIZE, detector=extractor, progress=False)
+    names = sorted(p.stem for p in (out/'photos').glob('*.png'))
+    photo, edges = out/'photos'/f'{names[0]}.png', out/'edges'/f'{names[1]}.png'
+    good = photo.read_bytes(); photo.write_bytes(good[:200]); edges.write_bytes(b'junk')
+    with pytest.raises(ValueError, match=f'{names[0]}.png'): [PreparedFaces(out, cache=False)[i] for i in range(4)]
+    rep = prepare(src, out, SIZE, detector=extractor, progress=False)
+    assert (rep.new, rep.repaired, rep.resumed, rep.count) == (2, 2, 2, 4), rep
+    assert '2 damaged one(s) made again' in rep.summary()
+    assert photo.read_bytes() == good  # made again from the same photo: the same crop
+    ds = PreparedFaces(out, cache=False); [ds[i] for i in range(len(ds))]  # every sample reads
+    assert prepare(src, out, SIZE, detector=extractor, progress=False).repaired == 0
