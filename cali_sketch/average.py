@@ -75,7 +75,7 @@ def average_generators(files, # checkpoints of one architecture, e.g. `snapshots
 
 # %% ../nbs/37_average.ipynb #56360c00
 def _check_out(out:Path):
-    "Refuse an `out` whose writing would replace what is not an earlier average: a weights index beside it, or a shipped model."
+    "Refuse an `out` whose writing would replace what is not an earlier average: a weights index beside it, a shipped model, or a file that is no exported model."
     side, idx = out.with_suffix('.json'), out.parent/'index.json'
     if side.exists():
         try: fmt = json.loads(side.read_text()).get('format')
@@ -86,6 +86,12 @@ def _check_out(out:Path):
         try: shipped = {w.get('file') for w in json.loads(idx.read_text()).get('weights', {}).values()}
         except (ValueError, AttributeError, OSError): shipped = set()
         if out.name in shipped: raise FileExistsError(f"--out {out}: a shipped model (listed in {idx}); choose another --out")
+    if out.exists():  # only an exported model is replaced: a text file or another tool's tensors named .safetensors are kept
+        try:
+            from safetensors import safe_open
+            with safe_open(str(out), 'pt') as f: ours = (f.metadata() or {}).get('format') == json.dumps('cali-sketch-weights/1')
+        except Exception: ours = False
+        if not ours: raise FileExistsError(f"--out {out}: exists and is not an exported cali-sketch model; choose another --out")
 
 def average_run(run, # a stage's run folder with snapshots
                 out, # the .safetensors file to write

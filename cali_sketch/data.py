@@ -186,6 +186,8 @@ def sketches_cli(argv:list[str]|None=None) -> int:
     if (a.human and a.style != 'human') or (a.corrupt and a.style != 'edges'):
         err(f"--{'human' if a.human else 'corrupt'} changes the {'human' if a.human else 'edges'} style's sketches: add --style {'human' if a.human else 'edges'}"); return 2
     if why := output_problem(a.out, 'OUT', folder=True): err(why); return 2
+    if Path(a.out).resolve().is_relative_to(Path(a.data).resolve()): err(f"OUT {a.out}: inside the prepared folder {a.data}; write the pictures elsewhere"); return 2
+    if a.epoch < 0: err(f"--epoch {a.epoch}: must be 0 or more (training's epochs count from 0)"); return 2
     try: files = write_sketches(a.data, a.out, a.severity, a.n, a.style, a.seed, a.epoch, a.human or a.corrupt or '')
     except (FileNotFoundError, InputError) as e: err(e); return 1
     except ValueError as e: err(e); return 2
