@@ -76,7 +76,7 @@ def test_compare_after_eval(runs):
     assert r.returncode == 0, r.stderr
     assert '**baseline** (B) against **no-perc-style** (A), the same 24 faces' in r.stdout
     assert '| 0.5 | PSNR of P ↑ |' in r.stdout and 'Note: R: only no-perc-style has one' in r.stdout
-    assert (tmp/'cmp'/'cmp.md').read_text().strip() == r.stdout.split('\nwrote')[0].strip()
+    assert (tmp/'cmp'/'cmp.md').read_text().strip() == '<!-- cali-sketch compare -->\n' + r.stdout.split('\nwrote')[0].strip()  # marked as compare's own
     assert (tmp/'cmp'/'cmp.png').read_bytes()[:4] == b'\x89PNG'
     # another number of faces: refused, naming the field
     r = run('eval', tmp/'runs'/'baseline', '--data', data, '--split', 'all', '--n', '10', '--severities', '0.5',
