@@ -7,7 +7,6 @@ from __future__ import annotations
 import io, os, sys, json, argparse
 from pathlib import Path
 import numpy as np
-from PIL import Image
 from matplotlib.figure import Figure
 from .core import InputError, atomic_write, fig_to_png
 from .console import output_problem
@@ -194,6 +193,7 @@ def _ours(path:Path, flag:str) -> bool:
     try:
         if flag == '--out':
             with open(path, 'rb') as f: return f.read(len(_MARK[flag])) == _MARK[flag].encode()
+        from PIL import Image  # here: a notebook's `Image` is IPython's
         with Image.open(path) as im: return im.info.get('Software') == _MARK[flag]
     except Exception: return False  # not a PNG, unreadable: not ours
 

@@ -182,7 +182,8 @@ def demo_cli(argv:list[str]|None=None) -> int:
     n = a.n if a.n is not None else (24 if a.quick else 64)
     if n < 1: err(f"--n {n}: give at least 1 face (default 64; --quick 24)"); return 2
     if not 0 < a.lr < 1: err(f"--lr {a.lr}: must be in (0, 1)"); return 2
-    if a.threads is not None and not 1 <= a.threads <= (cores := os.cpu_count() or 1):
+    cores = os.cpu_count() or 1
+    if a.threads is not None and not 1 <= a.threads <= cores:
         err(f"--threads {a.threads}: give 1 to {cores}, this machine's cores (default: every core)"); return 2
     if why := train_size_problem(a.size): err(why); return 2
     if why := output_problem(a.out, '--out', folder=True) or device_problem(a.device): err(why); return 2  # before any face is drawn
