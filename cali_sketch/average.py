@@ -11,7 +11,7 @@ import torch
 from .core import InputError
 from .models import ModelConfig, G1, G2
 from .loading import read_networks, check_config, _size_of, _torch_ckpt
-from .checkpoint import export_weights
+from .checkpoint import export_weights, is_exported, EXPORT_FORMAT
 from .pretrained import _stage_facts
 from .console import output_problem
 
@@ -80,18 +80,14 @@ def _check_out(out:Path):
     if side.exists():
         try: fmt = json.loads(side.read_text()).get('format')
         except (ValueError, AttributeError, OSError): fmt = None
-        if fmt != 'cali-sketch-weights/1':
+        if fmt != EXPORT_FORMAT:
             raise FileExistsError(f"--out {out}: its config would replace {side}, which is not an exported model's config; choose another --out")
     if out.exists() and idx.exists():
         try: shipped = {w.get('file') for w in json.loads(idx.read_text()).get('weights', {}).values()}
         except (ValueError, AttributeError, OSError): shipped = set()
         if out.name in shipped: raise FileExistsError(f"--out {out}: a shipped model (listed in {idx}); choose another --out")
-    if out.exists():  # only an exported model is replaced: a text file or another tool's tensors named .safetensors are kept
-        try:
-            from safetensors import safe_open
-            with safe_open(str(out), 'pt') as f: ours = (f.metadata() or {}).get('format') == json.dumps('cali-sketch-weights/1')
-        except Exception: ours = False
-        if not ours: raise FileExistsError(f"--out {out}: exists and is not an exported cali-sketch model; choose another --out")
+    if out.exists() and not is_exported(out):  # only an exported model is replaced: a text file or another tool's tensors are kept
+        raise FileExistsError(f"--out {out}: exists and is not an exported cali-sketch model; choose another --out")
 
 def average_run(run, # a stage's run folder with snapshots
                 out, # the .safetensors file to write

@@ -12,8 +12,8 @@ from .core import InputError, atomic_write, torch_save, good_checkpoint, best_ch
 from .parallel import unwrap
 
 # %% auto #0
-__all__ = ['CheckpointError', 'resume_checkpoint', 'nonfinite_weights', 'last_checkpoint', 'RunLocked', 'run_lock',
-           'export_weights', 'load_exported']
+__all__ = ['EXPORT_FORMAT', 'CheckpointError', 'resume_checkpoint', 'nonfinite_weights', 'last_checkpoint', 'RunLocked',
+           'run_lock', 'export_weights', 'load_exported', 'is_exported']
 
 # %% ../nbs/16_checkpoint.ipynb #db250d3e
 class CheckpointError(OSError):
@@ -86,6 +86,8 @@ def run_lock(out):
             if f.read_text().strip() == me: f.unlink()  # ours still: a lock taken over meanwhile is not removed
 
 # %% ../nbs/16_checkpoint.ipynb #274ad148
+EXPORT_FORMAT = 'cali-sketch-weights/1'  # what an exported file's metadata, and the .json beside it, say they are
+
 def export_weights(models:dict, # name -> module (or a state dict, e.g. `quantize.quantize_int8`'s), e.g. {'G1': g1, 'G2': g2}
                    cfg, # the config that rebuilds them (a dataclass or a dict), e.g. models.ModelConfig
                    path) -> Path: # a .safetensors file; the config goes to the .json beside it
@@ -95,7 +97,7 @@ def export_weights(models:dict, # name -> module (or a state dict, e.g. `quantiz
     if path.suffix != '.safetensors': raise ValueError(f"{path}: the weights file must end in .safetensors")
     if bad := [k for k in models if '.' in k]: raise ValueError(f"model names may not contain '.': {bad}")
     c = cfg.to_dict() if hasattr(cfg, 'to_dict') else asdict(cfg) if dataclasses.is_dataclass(cfg) else dict(cfg)
-    meta = dict(format='cali-sketch-weights/1', models=list(models), config_type=type(cfg).__name__, config=c)
+    meta = dict(format=EXPORT_FORMAT, models=list(models), config_type=type(cfg).__name__, config=c)
     sds = {k: m if isinstance(m, dict) else unwrap(m).state_dict() for k, m in models.items()}
     sd = {f'{k}.{n}': t.detach().cpu().contiguous().clone() for k, d in sds.items() for n, t in d.items()}
     with atomic_write(path) as f: f.write(save(sd, metadata={k: json.dumps(v) for k, v in meta.items()}))
@@ -112,7 +114,7 @@ def load_exported(path, # a file written by `export_weights`
     try:
         with safe_open(path, 'pt', device=str(device)) as f:
             meta, sds = f.metadata() or {}, {}
-            if meta.get('format') != json.dumps('cali-sketch-weights/1'): raise InputError(f"{path}: not a cali-sketch weights file")
+            if meta.get('format') != json.dumps(EXPORT_FORMAT): raise InputError(f"{path}: not a cali-sketch weights file")
             for key in f.keys(): name, k = key.split('.', 1); sds.setdefault(name, {})[k] = f.get_tensor(key)
     except ValueError: raise
     except Exception as e:  # safetensors' own error type: a cut copy, a Git LFS pointer, another format
@@ -122,3 +124,10 @@ def load_exported(path, # a file written by `export_weights`
         if k not in sds: raise InputError(f"{path}: has no weights for model '{k}' (it holds {sorted(sds)})")
         unwrap(m).load_state_dict(sds[k])
     return sds, json.loads(meta['config'])
+
+def is_exported(path) -> bool:
+    "Did `export_weights` write `path`? Its header alone is read (what may be replaced by a new export); anything unreadable is not."
+    from safetensors import safe_open
+    try:
+        with safe_open(str(path), 'pt') as f: return (f.metadata() or {}).get('format') == json.dumps(EXPORT_FORMAT)
+    except Exception: return False

@@ -4,7 +4,7 @@
 
 # %% ../nbs/42d_compare.ipynb #72645baa
 from __future__ import annotations
-import io, os, sys, json, argparse
+import os, sys, json, argparse
 from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
@@ -231,7 +231,6 @@ def compare_cli(argv:list[str]|None=None) -> int:
         with atomic_write(a.out, 'w') as f: f.write(_MARK['--out'] + '\n' + text + '\n')
         print(f"\nwrote {a.out}")
     if a.plot:
-        buf = io.BytesIO(); plot_comparison(cmps).savefig(buf, format='png', dpi=100, metadata={'Software': _MARK['--plot']})
-        with atomic_write(a.plot) as f: f.write(buf.getvalue())
+        with atomic_write(a.plot) as f: f.write(fig_to_png(plot_comparison(cmps), metadata={'Software': _MARK['--plot']}))
         print(f"wrote {a.plot}")
     return 0

@@ -18,9 +18,7 @@ __all__ = ['IMAGE_EXTS', 'InputError', 'ImageError', 'load_image', 'to_tensor', 
            'GridFigure', 'show_grid', 'fig_to_png', 'default_device', 'device_problem']
 
 # %% ../nbs/00_core.ipynb #ea7fe788
-class InputError(ValueError):
-    "A file given (or one a run names) exists but cannot be used: a command exits 1 for it, as for a missing one, not 2."
-
+class InputError(ValueError): "A file given (or one a run names) exists but cannot be used: a command exits 1 for it, as for a missing one, not 2."
 class ImageError(InputError):
     "An image that cannot be used, with the file it came from and why."
     def __init__(self, path, reason):
@@ -265,9 +263,9 @@ def show_grid(rows, # list of rows, each a list of images (tensor / PIL / array)
     if suptitle: fig.suptitle(suptitle)
     return fig
 
-def fig_to_png(fig, dpi:int=100) -> bytes:
-    "Render a matplotlib figure to PNG bytes."
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi); return buf.getvalue()
+def fig_to_png(fig, dpi:int=100, metadata:dict|None=None) -> bytes:
+    "Render a matplotlib figure to PNG bytes (`metadata`: PNG text, e.g. {'Software': ...}, to tell who wrote the file)."
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi, metadata=metadata); return buf.getvalue()
 
 # %% ../nbs/00_core.ipynb #63fe6e52
 def default_device() -> torch.device:

@@ -11,7 +11,7 @@ from .core import atomic_write, fig_to_png, show_grid, announce_fallback, device
 from .console import output_problem
 from .data import PreparedFaces
 from .demodata import demo_data, demo_prepared_name
-from .prepare import MIN_TRAIN_SIZE, train_size_problem
+from .prepare import train_size_problem
 from .models import ModelConfig
 from .learner import plot_losses, last_checkpoint
 from .scn import RunConfig, load_stage_weights, run_checkpoint

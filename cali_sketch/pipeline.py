@@ -161,12 +161,12 @@ def _net(self:CaliSketch, which:str, x:torch.Tensor, level=None) -> torch.Tensor
     with torch.inference_mode(): y = (net(x, level) if which == 'g1' else net(x)).float().contiguous()
     self.calls[which] += 1
     self._cache[which] = (key, y)
-    return y.clone()
+    return y.clone()  # an ordinary tensor: the caller may edit it in place or use it in autograd; the cache stays as computed
 
 @patch
 def clear_cache(self:CaliSketch):
     "Forget the cached R and P (for timing a forward pass; changed weights are noticed without it)."
-    self._cache.clear()  # an ordinary tensor: the caller may edit it in place or use it in autograd; the cache stays as computed
+    self._cache.clear()
 
 @patch
 def refine(self:CaliSketch, S:torch.Tensor, level:float|None=None) -> torch.Tensor:

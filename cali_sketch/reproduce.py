@@ -13,7 +13,7 @@ from .core import InputError, atomic_write, show_grid, fig_to_png, GridFigure, d
 from .console import output_problem
 from .models import ModelConfig
 from .scn import RunConfig
-from .prepare import MIN_TRAIN_SIZE, train_size_problem
+from .prepare import train_size_problem
 from .checkpoint import last_checkpoint
 from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
 from .variants import *

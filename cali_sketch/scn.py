@@ -14,7 +14,7 @@ from .models import ModelConfig, make_scn
 from .losses import LSGANLoss, ScnLossWeights, IsnLossWeights
 from .objectives import scn_generator_losses, d_losses, total
 from .core import InputError, seed_everything, load_error
-from .prepare import MIN_TRAIN_SIZE, train_size_problem
+from .prepare import train_size_problem
 from .learner import TrainConfig, Learner, requires_grad, to_device, resume_checkpoint
 from .checkpoint import load_exported
 from .quantize import dequantize
