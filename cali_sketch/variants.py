@@ -34,7 +34,7 @@ VARIANTS = {v.name: v for v in (
             (('scn', .4, {}), ('isn', .4, {**_MIX, **_NO_PS}), ('joint', .2, {**_JOINT, **_NO_PS}))),
     Variant('no-scn', 'no SCN: the ISN trained and tested on the raw sketch S',
             (('isn', 1., {'isn_input': 'sketch'}),), 'sketch'),
-    Variant('baseline', 'one-stage pix2pix-style: G2 class on S, L1 x 100 + GAN',
+    Variant('baseline', 'one stage: G2 class on S, L1 x 100 + LSGAN, unconditional D2 (pix2pix loss weights)',
             (('isn', 1., {'isn_input': 'sketch', 'isn_loss': {'l1': 100., 'adv': 1., 'perc': 0., 'style': 0., 'tv': 0.}}),), 'sketch'),
 )}
 
