@@ -17,28 +17,12 @@ from .layers import fold_spectral_norm
 from .normalize import normalize_sketch
 from .read import *
 from .read import _name
-_all_ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch']  # chapter 29a's, also given by `from cali_sketch.pipeline import *`
+from .square import *
+_all_ = ['EmptySketchError', 'NotASketchWarning', 'read_sketch', 'to_square', 'from_square']  # chapters 29a's and 29b's, also given by `from cali_sketch.pipeline import *`
 from .loading import *
 
 # %% auto #0
-__all__ = ['to_square', 'from_square', 'Result', 'CaliSketch', 'EmptySketchError', 'NotASketchWarning', 'read_sketch']
-
-# %% ../nbs/30_pipeline.ipynb #6b247732
-def to_square(s:torch.Tensor, # (1,H,W) sketch
-              size:int) -> tuple[torch.Tensor, tuple]:
-    "Pad `s` with paper (0) to a centred square and resize to `size`; return it and the geometry to undo it."
-    H, W = s.shape[-2:]; L = max(H, W)
-    top, left = (L - H) // 2, (L - W) // 2
-    sq = F.pad(s[None], (left, L - W - left, top, L - H - top))
-    if L != size: sq = F.interpolate(sq, size=(size, size), mode='bilinear', antialias=L > size, align_corners=False)
-    return sq[0].clamp(0, 1), (H, W, L, top, left)
-
-def from_square(y:torch.Tensor, # (C,size,size) output
-                geom:tuple) -> torch.Tensor:
-    "Undo `to_square`: resize to the padded square and crop the input's (H,W) out of it."
-    H, W, L, top, left = geom
-    if y.shape[-1] != L: y = F.interpolate(y[None], size=(L, L), mode='bilinear', antialias=y.shape[-1] > L, align_corners=False)[0]
-    return y[:, top:top + H, left:left + W].clamp(0, 1)
+__all__ = ['Result', 'CaliSketch', 'EmptySketchError', 'NotASketchWarning', 'read_sketch', 'to_square', 'from_square']
 
 # %% ../nbs/30_pipeline.ipynb #675afe93
 class Result:
