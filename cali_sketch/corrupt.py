@@ -54,7 +54,7 @@ class CorruptConfig:
     wobble:float=2.5         # amplitude of the low-frequency jitter along strokes, px
     wobble_len:float=24.     # wavelength of that jitter, px
     gap_rate:float=1.5       # gaps cut into strokes, per 100 px of stroke
-    gap_len:float=8.         # length of one gap, px
+    gap_len:float=8.         # length of one gap, px (cut as a disc around a stroke pixel: 1 px longer, chapter 03a)
     drop_prob:float=0.25     # probability that a whole segment is left out
     erase_rects:int=2        # up to this many rectangles (side H/8..H/4) erased, each with probability severity (DeepPS: 0-2)
     extra_strokes:float=6.   # mean number of spurious short curves drawn near existing strokes
