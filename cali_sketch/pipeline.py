@@ -9,7 +9,6 @@ from copy import deepcopy
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import ImageError, seed_everything, device_problem, default_device
 from .models import ModelConfig, G1, G2

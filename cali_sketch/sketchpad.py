@@ -10,7 +10,8 @@ import torch
 import ipywidgets as W
 from PIL import Image, ImageDraw
 from .core import show_grid
-from .pipeline import CaliSketch, to_square
+from .pipeline import CaliSketch
+from .square import to_square
 from .read import read_sketch, not_sketch_said
 from .widgets import show_picture, image_widget, _titled
 from .viewer import _rp_titles
