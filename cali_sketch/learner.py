@@ -242,7 +242,7 @@ def _one_epoch(self:Learner):
 
 @patch
 def _one_step(self:Learner):
-    self.step += 1
+    self.step += 1; agreed = None
     try:
         self.callback('before_batch')
         losses = self.stage.step(self, self.batch)
@@ -253,13 +253,13 @@ def _one_step(self:Learner):
             dist.all_reduce(v); v /= self.world
             f = torch.tensor([float(self.stop_signal), float(due and self.is_main), float(over and self.is_main)], device=self.device)
             dist.all_reduce(f, op=dist.ReduceOp.MAX)  # any rank's signal, rank 0's clock: every rank acts on the same step
-            self.stop_signal, due, over = int(f[0]), bool(f[1]), bool(f[2])
+            agreed, due, over = int(f[0]), bool(f[1]), bool(f[2])  # not into stop_signal: a signal landing in the all-reduce stays there for the next step's
         self.losses, self.ckpt_due, self.out_of_time = dict(zip(losses, v.tolist())), due, over
         self.callback('after_step')
     except CancelStepException: pass
-    if self.stop_signal:
+    if stop := self.stop_signal if agreed is None else agreed:  # under torchrun: what every rank agreed on
         if getattr(self, 'ckpt_step', None) != self.step: self.save_checkpoint(); self.ckpt_step = self.step
-        raise TrainingInterrupted(self.stop_signal, self.step, self.out/'last.pt')
+        raise TrainingInterrupted(stop, self.step, self.out/'last.pt')
 
 # %% ../nbs/20_learner.ipynb #b7059cb6
 @patch
