@@ -130,9 +130,10 @@ def count_params(model:nn.Module) -> int:
 
 def gflops(model:nn.Module, # the network (left untouched: a folded meta copy is measured)
            *shape:int, # input shape without the batch dimension, e.g. 1, 256, 256
+           **kw, # keyword arguments of its forward (e.g. `level=` of a level-conditioned G1)
           ) -> float:
     "Forward GFLOPs per image (1 multiply-add = 2 FLOPs), counted by `FlopCounterMode` on the meta device."
     from torch.utils.flop_counter import FlopCounterMode
     m = fold_spectral_norm(copy.deepcopy(model)).to('meta').eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as fc: m(torch.zeros(1, *shape, device='meta'))
+    with torch.no_grad(), FlopCounterMode(display=False) as fc: m(torch.zeros(1, *shape, device='meta'), **kw)
     return fc.get_total_flops() / 1e9
