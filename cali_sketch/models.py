@@ -171,6 +171,8 @@ def make_isn(cfg:ModelConfig|None=None) -> tuple[G2, PatchDiscriminator]:
     return G2(cfg), PatchDiscriminator(3, cfg)
 
 # %% ../nbs/11_models.ipynb #c1070b33
+_fwd_kw = lambda net: {'level': 0.5} if isinstance(net, G1) and net.cfg.level else {}  # a level-conditioned G1 needs a level (FLOPs do not depend on it)
+
 def architecture_table(model:nn.Module, # a Generator or PatchDiscriminator
                        size:int=256, # square input size
                       ) -> str:
@@ -179,7 +181,7 @@ def architecture_table(model:nn.Module, # a Generator or PatchDiscriminator
     for name, mod in m.named_modules():
         if isinstance(mod, (nn.Conv2d, nn.ConvTranspose2d)):
             mod.register_forward_hook(lambda mod, i, o, name=name: rows.append((name, mod, tuple(o.shape[1:]))))
-    with torch.no_grad(): m(torch.zeros(1, model.in_ch, size, size, device='meta'))
+    with torch.no_grad(): m(torch.zeros(1, model.in_ch, size, size, device='meta'), **_fwd_kw(model))
     n = getattr(getattr(model, 'cfg', None), 'n_blocks', 0)
     out, seen = ["| layer | type | kernel | stride | dilation | channels | output | spectral norm |", "|" + "---|" * 8], set()
     for name, mod, (c, h, w) in rows:
@@ -198,5 +200,5 @@ def summary_table(cfg:ModelConfig|None=None, # default ModelConfig()
     (g1, d1), (g2, d2) = make_scn(cfg), make_isn(cfg)
     out = ["| network | input | parameters | " + " | ".join(f"GFLOPs @{s}" for s in sizes) + " |", "|" + "---|" * (3 + len(sizes))]
     for name, net, c in (('G1', g1, 1), ('D1', d1, 1), ('G2', g2, 1), ('D2', d2, 3)):
-        out.append(f"| {name} | {c} ch | {count_params(net):,} | " + " | ".join(f"{gflops(net, c, s, s):.2f}" for s in sizes) + " |")
+        out.append(f"| {name} | {c} ch | {count_params(net):,} | " + " | ".join(f"{gflops(net, c, s, s, **_fwd_kw(net)):.2f}" for s in sizes) + " |")
     return '\n'.join(out)
