@@ -191,7 +191,7 @@ def ship_weights(run, # a trained run: variant folder, joint run, scn/ + isn/ fo
         entry['figure'], entry['figure_caption'] = f'{name}.png', figure_caption
     doc = read_index(out) or {'format': INDEX_FORMAT, 'default': None, 'weights': {}}
     doc['weights'][name] = entry
-    if default or doc.get('default') not in doc['weights']: doc['default'] = name if default or not doc.get('default') else doc['default']
+    if default or doc.get('default') not in doc['weights']: doc['default'] = name  # (an index naming a model it lacks is mended too)
     with atomic_write(out/f'{name}.md', 'w') as fh: fh.write(write_card(entry, evaluation))
     with atomic_write(out/'index.json', 'w') as fh: json.dump(doc, fh, indent=1)
     return entry

@@ -43,3 +43,14 @@ def test_isn_on_scn_output_keeps_the_scns_facts(runs):
     d = runs[0]
     assert [f['stage'] for f in _stage_facts(d/'mix'/'last.pt')] == ['scn', 'isn']
     assert [f['stage'] for f in _stage_facts(d/'sketch'/'last.pt')] == ['isn']
+
+def test_a_default_the_index_lacks_is_replaced(runs, tmp_path):
+    "An index whose default names no model it holds (edited by hand) gets the next shipped model as its default; a real default stays."
+    import json
+    ship_weights(runs[0]/'two', 'a', tmp_path)
+    doc = json.loads((tmp_path/'index.json').read_text()); doc['default'] = 'gone'
+    (tmp_path/'index.json').write_text(json.dumps(doc))
+    ship_weights(runs[0]/'two', 'b', tmp_path)
+    assert json.loads((tmp_path/'index.json').read_text())['default'] == 'b'
+    ship_weights(runs[0]/'two', 'c', tmp_path)
+    assert json.loads((tmp_path/'index.json').read_text())['default'] == 'b'
