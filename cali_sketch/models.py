@@ -11,7 +11,7 @@ from torch import nn
 from .layers import *
 
 # %% auto #0
-__all__ = ['ModelConfig', 'Generator', 'LevelNorm', 'G1', 'G2', 'PatchDiscriminator', 'make_scn', 'make_isn',
+__all__ = ['DEFAULT_LEVEL', 'ModelConfig', 'Generator', 'LevelNorm', 'G1', 'G2', 'PatchDiscriminator', 'make_scn', 'make_isn',
            'architecture_table', 'summary_table']
 
 # %% ../nbs/11_models.ipynb #191540c0
@@ -103,6 +103,8 @@ class LevelNorm(nn.Module):
         y, l = self.norm(x), self.level
         return y * (1 + l * self.gamma.view(1, -1, 1, 1)) + l * self.beta.view(1, -1, 1, 1)
 
+DEFAULT_LEVEL = 0.5  # the level a level-conditioned G1 runs at where a caller gives none: pipelines, evaluation, tables
+
 class G1(Generator):
     "SCN generator: poorly drawn sketch S (B,1,H,W) -> calibrated sketch R (B,1,H,W) in [0,1]; with `cfg.level`, also a level in [0,1]."
     def __init__(self, cfg:ModelConfig|None=None):
@@ -171,7 +173,7 @@ def make_isn(cfg:ModelConfig|None=None) -> tuple[G2, PatchDiscriminator]:
     return G2(cfg), PatchDiscriminator(3, cfg)
 
 # %% ../nbs/11_models.ipynb #c1070b33
-_fwd_kw = lambda net: {'level': 0.5} if isinstance(net, G1) and net.cfg.level else {}  # a level-conditioned G1 needs a level (FLOPs do not depend on it)
+_fwd_kw = lambda net: {'level': DEFAULT_LEVEL} if isinstance(net, G1) and net.cfg.level else {}  # a level-conditioned G1 needs a level (FLOPs do not depend on it)
 
 def architecture_table(model:nn.Module, # a Generator or PatchDiscriminator
                        size:int=256, # square input size

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 from .core import ImageError, seed_everything, device_problem, default_device
-from .models import ModelConfig, G1, G2
+from .models import ModelConfig, G1, G2, DEFAULT_LEVEL
 from .layers import fold_spectral_norm
 from .normalize import normalize_sketch
 from .read import *
@@ -67,7 +67,7 @@ class CaliSketch:
 
     @level.setter
     def level(self, v):  # checked when set, as in the constructor and a call: `pipe.level = 7` is an error, not a silent extrapolation
-        self._level = self._check_level(v, 'level') if v is not None else (0.5 if self.levelled else None)
+        self._level = self._check_level(v, 'level') if v is not None else (DEFAULT_LEVEL if self.levelled else None)
 
     @property
     def levelled(self) -> bool:

@@ -10,6 +10,7 @@ import torch
 import ipywidgets as W
 from PIL import Image, ImageDraw
 from .core import show_grid
+from .models import DEFAULT_LEVEL
 from .pipeline import CaliSketch
 from .square import to_square
 from .read import read_sketch, not_sketch_said
@@ -47,7 +48,7 @@ class SketchPad(W.VBox):
         self.clear_btn, self.undo_btn = W.Button(description='clear', icon='trash'), W.Button(description='undo', icon='undo')
         self.clear_btn.on_click(lambda b: self.clear()); self.undo_btn.on_click(lambda b: self.undo())
         self.calibrate.observe(lambda c: self.update(), 'value')
-        self.level = W.FloatSlider(value=self.pipe.level if self.pipe.levelled else 0.5, min=0, max=1, step=0.05, description='level',
+        self.level = W.FloatSlider(value=self.pipe.level if self.pipe.levelled else DEFAULT_LEVEL, min=0, max=1, step=0.05, description='level',
                                    continuous_update=False, tooltip='calibration level: 0 trusts your strokes, 1 fixes everything (level-conditioned models)',
                                    layout=W.Layout(display=None if self.pipe.levelled else 'none'))
         self.level.observe(lambda c: self.update(), 'value')

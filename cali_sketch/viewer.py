@@ -8,6 +8,7 @@ import time
 import torch
 import ipywidgets as W
 from .core import show_grid
+from .models import DEFAULT_LEVEL
 from .pipeline import CaliSketch
 from .widgets import CorruptionExplorer, show_picture, image_widget, _titled
 
@@ -38,7 +39,7 @@ class ScnIsnViewer(CorruptionExplorer):
         self.calibrate = W.Checkbox(value=True, description='calibrate (G1)', indent=False, disabled=not two,
                                     layout=W.Layout(display=None if two else 'none'))
         lv = pipe is not None and pipe.levelled  # a level-conditioned SCN (chapter 45): its level gets a slider
-        self.level = W.FloatSlider(value=pipe.level if lv else 0.5, min=0, max=1, step=0.05, description='level', continuous_update=False,
+        self.level = W.FloatSlider(value=pipe.level if lv else DEFAULT_LEVEL, min=0, max=1, step=0.05, description='level', continuous_update=False,
                                    tooltip='calibration level: 0 trusts the strokes, 1 fixes everything', layout=W.Layout(display=None if lv else 'none'))
         self.R = self.P = None
         super().__init__(faces, **kw)
