@@ -74,8 +74,9 @@ def read_sketch(x, # path, PIL image, HxW[xC] array, or (H,W)/(C,H,W) tensor
                 page:bool=True, # measure that on a photographed page alone, as the normaliser will trace it (False: the whole picture)
                ) -> torch.Tensor:
     "One sketch as a `(1,H,W)` float tensor in [0,1], 1 = stroke; `ImageError` / `EmptySketchError` name the input."
-    name = _name(x)
-    if (a := _alpha(x)) is not None: t, invert = a, False  # strokes are what is opaque, whatever colour the transparent pixels hold
+    name, a = _name(x), _alpha(x)
+    if a is None and isinstance(x, np.ndarray) and x.ndim == 3 and x.shape[-1] == 2: x = Image.fromarray(_array_to_8bit(x, name))  # grey + alpha, mostly opaque: as its PNG reads
+    if a is not None: t, invert = a, False  # strokes are what is opaque, whatever colour the transparent pixels hold
     elif isinstance(x, torch.Tensor):
         t = x[None] if x.ndim == 2 else x
         if t.ndim != 3 or t.shape[0] not in (1, 3, 4): raise ImageError(name, f"tensor of shape {tuple(x.shape)} is not (H,W), (1,H,W) or (3,H,W)")
