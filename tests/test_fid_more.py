@@ -25,10 +25,9 @@ def test_kid_subsets_hold_distinct_samples():
     e = np.eye(20)
     assert fid.kid(e[:10], e[10:], subsets=20, subset_size=5) == pytest.approx((0., 0.), abs=1e-12)
 
-def test_inception_input_is_pytorch_fid_resize():
+def test_inception_input_is_pytorch_fid_resize(tmp_path):
     "The FID graph sees each image resized bilinearly (align_corners=False) to 299x299 and scaled to [-1,1], as pytorch-fid feeds it."
-    import tempfile, pathlib
-    d = pathlib.Path(tempfile.mkdtemp()); torch.save(fid.fid_inception_v3().state_dict(), d/'w.pth')
+    d = tmp_path; torch.save(fid.fid_inception_v3().state_dict(), d/'w.pth')
     with warnings.catch_warnings():
         warnings.simplefilter('ignore'); inc = fid.InceptionFeatures(d/'w.pth', check_hash=False)
     seen = []; inc.net.Conv2d_1a_3x3.register_forward_pre_hook(lambda m, a: seen.append(a[0]))
