@@ -15,7 +15,7 @@ from .console import progress as _progress
 from .corrupt import CorruptConfig
 from .humanlike import HumanConfig
 from .data import PreparedFaces
-from .models import G2
+from .models import G2, DEFAULT_LEVEL
 from .layers import fold_spectral_norm
 from .pipeline import CaliSketch
 from .loading import read_networks, _load_into, _size_of, _variant  # one reader of weights files, shared with the pipeline
@@ -42,11 +42,11 @@ class EvalModel:
 
     @torch.no_grad()
     def __call__(self, S:torch.Tensor, # sketches (B,1,H,W)
-                 level=None, # a level-conditioned G1's level: a number or (B,) tensor (default: `self.level`, else 0.5)
+                 level=None, # a level-conditioned G1's level: a number or (B,) tensor (default: `self.level`, else `DEFAULT_LEVEL`)
                 ) -> tuple[torch.Tensor|None, torch.Tensor]:
         S = S.to(self.device).float()
         if level is None: level = getattr(self, 'level', None)
-        if level is None: level = 0.5  # (a pipeline's level 0 is a level, not a missing one)
+        if level is None: level = DEFAULT_LEVEL  # (a pipeline's level 0 is a level, not a missing one)
         if torch.is_tensor(level): level = level.to(self.device).float()
         R = None if self.g1 is None else self.g1(S, level).float().clamp(0, 1)
         P = self.g2(S if R is None else R).float().clamp(0, 1)
