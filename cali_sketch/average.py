@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 import torch
 from .core import InputError
-from .models import ModelConfig, G1, G2
+from .models import ModelConfig, G1, G2, DEFAULT_LEVEL
 from .loading import read_networks, check_config, _size_of, _torch_ckpt
 from .checkpoint import export_weights, is_exported, EXPORT_FORMAT
 from .pretrained import _stage_facts
@@ -41,7 +41,7 @@ def snapshots(run, # a stage's run folder, which `keep_every` filled with ckpt_X
 # %% ../nbs/37_average.ipynb #5fe0a10b
 def _refresh_spectral(net:torch.nn.Module, size:int, iters:int=30) -> torch.nn.Module:
     "Re-estimate spectral norm's u, v for `net`'s current weights (`iters` power iterations); returns it in eval mode."
-    kw = {'level': 0.5} if isinstance(net, G1) and net.cfg.level else {}  # the iterations see the weights only: any level does
+    kw = {'level': DEFAULT_LEVEL} if isinstance(net, G1) and net.cfg.level else {}  # the iterations see the weights only: any level does
     if any('parametrizations' in k and k.endswith(('_u', '_v')) for k in net.state_dict()):
         net.train()
         with torch.no_grad():
