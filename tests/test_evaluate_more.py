@@ -37,12 +37,10 @@ def test_bootstrap_seed_draws_the_resamples(setup):
     assert (one['bootstrap']['seed'], zero['bootstrap']['seed'], one['protocol']['seed']) == (1, 0, 0)
     assert one['results'] == zero['results'] and one['bootstrap']['replicates'] != zero['bootstrap']['replicates']
 
-def test_fid_true_requires_the_weights(tmp_path):
+def test_fid_true_requires_the_weights(tmp_path, monkeypatch):
     "fid=True means FID is required: no Inception file raises (naming where it looked); 'auto' records its absence; False skips."
-    hub = torch.hub.get_dir(); torch.hub.set_dir(str(tmp_path))
-    try:
-        with pytest.raises(FileNotFoundError, match='looked at'): E._fid_net(True, 'cpu')
-        net, status = E._fid_net('auto', 'cpu')
-        assert net is None and status.startswith('not computed: FID Inception weights not found')
-        assert E._fid_net(False, 'cpu') == (None, 'not computed (disabled)')
-    finally: torch.hub.set_dir(hub)
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path)); monkeypatch.setattr(torch.hub, '_hub_dir', None)  # an empty hub, put back as it was
+    with pytest.raises(FileNotFoundError, match='looked at'): E._fid_net(True, 'cpu')
+    net, status = E._fid_net('auto', 'cpu')
+    assert net is None and status.startswith('not computed: FID Inception weights not found')
+    assert E._fid_net(False, 'cpu') == (None, 'not computed (disabled)')
