@@ -204,13 +204,21 @@ def _lines(m, n:int, angles, axis:int):
                     float(y0 * vx - x0 * vy) if axis == 1 else float(x0 * vy - y0 * vx)))  # the line's distance from the origin, across it
     return lab, out
 
-def _across(on, rest, R:int, axis:int) -> np.ndarray:
-    "Pixels of `on` with `rest` within `R` px on both sides of them, across a line along `axis` (1: horizontal): where a stroke crosses it."
-    k1 = np.ones((R + 1, 3), np.uint8); k1[-1] = 0; k2 = np.ones((R + 1, 3), np.uint8); k2[0] = 0
-    a1, a2 = (1, R), (1, 0)  # k1 looks at the R rows above a pixel, k2 at the R rows below it
-    if axis == 0: k1, k2, a1, a2 = k1.T.copy(), k2.T.copy(), a1[::-1], a2[::-1]
-    r = rest.astype(np.uint8)
-    return on & (cv2.dilate(r, k1, anchor=a1) > 0) & (cv2.dilate(r, k2, anchor=a2) > 0)
+def _shift(a, dy:int, dx:int) -> np.ndarray:
+    "`a` moved so that out[y, x] = a[y + dy, x + dx], zero where that falls outside it."
+    h, w = a.shape; p = np.pad(a, ((abs(dy),) * 2, (abs(dx),) * 2))
+    return p[abs(dy) + dy:abs(dy) + dy + h, abs(dx) + dx:abs(dx) + dx + w]
+
+def _across(on, rest, R:int, axis:int, slants=()) -> np.ndarray:
+    "Pixels of `on` where a stroke crosses a line along `axis` (1: horizontal): `rest` within `R` px on both sides of them, straight across, or on 2 of the `R` rows each side along a line at one of `slants` degrees to it."
+    r = (rest if axis == 1 else rest.T).astype(np.uint8)
+    k1 = np.ones((R + 1, 3), np.uint8); k1[-1] = 0; k2 = np.ones((R + 1, 3), np.uint8); k2[0] = 0  # the R rows above a pixel, and below
+    hit = (cv2.dilate(r, k1, anchor=(1, R)) > 0) & (cv2.dilate(r, k2, anchor=(1, 0)) > 0)
+    r3 = cv2.dilate(r, np.ones((1, 3), np.uint8)).astype(np.int32)  # a pixel either side: a slanted stroke's staircase
+    for d in slants:  # a shallow stroke runs along the line for a few px where it crosses: look for it further along, both ways
+        c = 1 / np.tan(np.radians(d)); up, dn = (sum(_shift(r3, s * k, -s * round(k * c)) for k in range(1, R + 1)) for s in (-1, 1))
+        hit |= (up >= 2) & (dn >= 2)  # a stroke, not a speck or a stroke beside the line
+    return on & (hit if axis == 1 else hit.T)
 
 def _family(low, min_len:float, n_rules:int, tilt:float) -> tuple[np.ndarray, int, float]:
     "The rules of mask `low` that run across it (within `tilt` degrees of its rows): (mask, how many, their angle); (empty, 0, 0) if they are not ruled paper."
@@ -232,6 +240,8 @@ def _margin(low, mid:float, tilt:float) -> np.ndarray:
     h, w = low.shape; lab, found = _lines(low, round(0.5 * h), 90 + np.arange(-tilt, tilt + 1e-3, 1.), 0)
     side = lambda i: min(x := np.nonzero(lab == i)[1].mean(), w - x) < 0.3 * w
     return np.isin(lab, [i for i, _, a, _ in found if abs(a - 90 - mid) < 3 and side(i)])
+
+_SLANTS = (10, 15, 20, 30, 45, 60, 120, 135, 150, 160, 165, 170)  # degrees to a rule at which a stroke as light as the rules is followed across it
 
 def remove_rules(ink, # HxW ink map (1 = stroke), the paper taken away: the normaliser's working copy
                  t:float, # the threshold it traces at: ink above `t` is a stroke (above `t`/2: where rules are whole)
@@ -255,7 +265,7 @@ def remove_rules(ink, # HxW ink map (1 = stroke), the paper taken away: the norm
     for on, axis in ((rows, 1), (cols, 0)):
         if not on.any(): continue
         run = _runs(m, 1 - axis); T = max(1, int(np.median(run[on & m]))) if (on & m).any() else 1
-        drop |= on & (run <= T + 1) & ~_across(on, rest, R[axis], axis) & ~dark  # as thin as the line itself, and no stroke crossing or on it
+        drop |= on & (run <= T + 1) & ~_across(on, rest, R[axis], axis, () if ls > 1.2 * lr else _SLANTS) & ~dark  # as thin as the line itself, and no stroke crossing or on it
     if (m & drop).sum() < 0.25 * (rows | cols).sum(): return m, 0  # rules too faint to be traced anyway: nothing to do
     return m & ~drop, nr + nc
 
