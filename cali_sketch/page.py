@@ -183,12 +183,16 @@ def _line_kernel(n:int, deg:float) -> np.ndarray:
     s = 2 * int(np.ceil(max(abs(dx), abs(dy)))) + 1; c = s // 2
     return cv2.line(np.zeros((s, s), np.uint8), (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1, 1)
 
-def _runs(m, axis:int) -> np.ndarray:
-    "The length of the run of mask `m` along `axis` that each pixel lies on (0 off `m`)."
+def _reach(m, axis:int) -> tuple[np.ndarray, np.ndarray]:
+    "For each pixel of mask `m`, how many pixels of its run along `axis` lie from it to the run's start and to its end, itself included (0 off `m`)."
     x = np.moveaxis(np.asarray(m, bool), axis, 0); up, dn = np.zeros(x.shape, np.int32), np.zeros(x.shape, np.int32)
     for i in range(len(x)): up[i] = (up[i - 1] + 1) * x[i] if i else x[i]
     for i in range(len(x) - 1, -1, -1): dn[i] = (dn[i + 1] + 1) * x[i] if i < len(x) - 1 else x[i]
-    return np.moveaxis(np.where(x, up + dn - 1, 0), 0, axis)
+    return np.moveaxis(up, 0, axis), np.moveaxis(dn, 0, axis)
+
+def _runs(m, axis:int) -> np.ndarray:
+    "The length of the run of mask `m` along `axis` that each pixel lies on (0 off `m`)."
+    up, dn = _reach(m, axis); return np.where(up > 0, up + dn - 1, 0)
 
 def _lines(m, n:int, angles, axis:int):
     "The straight pieces of mask `m` (on a run `n` px long at one of `angles`) as a label image, and [(label, span along `axis`, angle, offset across)]."
@@ -210,14 +214,17 @@ def _shift(a, dy:int, dx:int) -> np.ndarray:
     return p[abs(dy) + dy:abs(dy) + dy + h, abs(dx) + dx:abs(dx) + dx + w]
 
 def _across(on, rest, R:int, axis:int, slants=()) -> np.ndarray:
-    "Pixels of `on` where a stroke crosses a line along `axis` (1: horizontal): `rest` within `R` px on both sides of them, straight across, or on 2 of the `R` rows each side along a line at one of `slants` degrees to it."
-    r = (rest if axis == 1 else rest.T).astype(np.uint8)
+    "Pixels of `on` where a stroke crosses a line along `axis` (1: horizontal): `rest` within `R` px on both sides of them, straight across, or on 2 of the 3 rows just beyond the line's edge on each side, along a line at one of `slants` degrees to it."
+    r, o = (rest, on) if axis == 1 else (rest.T, on.T); r = r.astype(np.uint8)
     k1 = np.ones((R + 1, 3), np.uint8); k1[-1] = 0; k2 = np.ones((R + 1, 3), np.uint8); k2[0] = 0  # the R rows above a pixel, and below
     hit = (cv2.dilate(r, k1, anchor=(1, R)) > 0) & (cv2.dilate(r, k2, anchor=(1, 0)) > 0)
-    r3 = cv2.dilate(r, np.ones((1, 3), np.uint8)).astype(np.int32)  # a pixel either side: a slanted stroke's staircase
-    for d in slants:  # a shallow stroke runs along the line for a few px where it crosses: look for it further along, both ways
-        c = 1 / np.tan(np.radians(d)); up, dn = (sum(_shift(r3, s * k, -s * round(k * c)) for k in range(1, R + 1)) for s in (-1, 1))
-        hit |= (up >= 2) & (dn >= 2)  # a stroke, not a speck or a stroke beside the line
+    r3, edge = (cv2.dilate(r, np.ones((1, 3), np.uint8)) > 0).astype(np.int8), _reach(o, 0)  # a pixel either side (a slanted stroke's staircase); rows to the line's top and bottom edge
+    for d in slants:  # a shallow stroke runs along the line for a few px where it crosses: look for it leaving the line, further along, both ways
+        c, ok = 1 / np.tan(np.radians(d)), []
+        for s, e in zip((-1, 1), edge):
+            H = [_shift(r3, s * k, -s * round(k * c)) for k in range(1, R + 3)]  # the ink k rows above (below), along the slant
+            ok.append(np.any([(e == k) & (H[k - 1] + H[k] + H[k + 1] >= 2) for k in range(1, R + 1)], axis=0))  # beyond the edge: a stroke leaving the line, not a speck
+        hit |= ok[0] & ok[1]
     return on & (hit if axis == 1 else hit.T)
 
 def _family(low, min_len:float, n_rules:int, tilt:float) -> tuple[np.ndarray, int, float]:
