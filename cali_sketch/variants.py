@@ -47,8 +47,8 @@ def split_steps(variant:str|Variant, steps:int) -> dict:
     v = VARIANTS[variant] if isinstance(variant, str) else variant
     if not isinstance(steps, int) or steps < len(v.stages): raise ValueError(f"steps={steps!r}: {v.name} needs at least {len(v.stages)} (one per stage)")
     out = {s: max(1, round(share * steps)) for s, share, _ in v.stages[:-1]}
+    while steps - sum(out.values()) < 1: out[max(out, key=out.get)] -= 1  # rounding up left the last stage nothing: take from the largest
     out[v.stages[-1][0]] = steps - sum(out.values())
-    if min(out.values()) < 1: raise ValueError(f"steps={steps}: too few to split over {list(out)}")
     return out
 
 # %% ../nbs/42c_variants.ipynb #f10928b4
