@@ -266,13 +266,14 @@ def remove_rules(ink, # HxW ink map (1 = stroke), the paper taken away: the norm
     rest = low & ~rows & ~cols  # the ink that is not the page's
     lr = np.median(ink[(rows | cols) & m]) if ((rows | cols) & m).any() else 1.  # the lines' ink, and the strokes'
     ls = np.median(ink[m & ~rows & ~cols]) if (m & ~rows & ~cols).any() else 0.
-    dark = ink > (lr + ls) / 2 if ls > 1.2 * lr else np.zeros_like(m)  # strokes darker than the rules: where a line is that dark, a stroke lies on it
+    darker = ls > 1.2 * lr  # strokes darker than the rules: where a line is that dark, a stroke lies on it (and crossings need no slant look)
+    dark = ink > (lr + ls) / 2 if darker else np.zeros_like(m)
     R = {axis: max(2, int(np.median(_runs(low, 1 - axis)[on]))) + 2 for on, axis in ((rows, 1), (cols, 0)) if on.any()}  # a line's width, and 2 px
     drop = rows & cols & ~(cv2.dilate(rest.astype(np.uint8), np.ones((2 * R.get(1, 2) + 1,) * 2, np.uint8)) > 0)  # where the page's lines cross, both are the page's, unless a stroke passes
     for on, axis in ((rows, 1), (cols, 0)):
         if not on.any(): continue
         run = _runs(m, 1 - axis); T = max(1, int(np.median(run[on & m]))) if (on & m).any() else 1
-        drop |= on & (run <= T + 1) & ~_across(on, rest, R[axis], axis, () if ls > 1.2 * lr else _SLANTS) & ~dark  # as thin as the line itself, and no stroke crossing or on it
+        drop |= on & (run <= T + 1) & ~_across(on, rest, R[axis], axis, () if darker else _SLANTS) & ~dark  # as thin as the line itself, and no stroke crossing or on it
     if (m & drop).sum() < 0.25 * (rows | cols).sum(): return m, 0  # rules too faint to be traced anyway: nothing to do
     return m & ~drop, nr + nc
 
