@@ -17,3 +17,14 @@ def test_import_stays_light():
     code = "import sys, cali_sketch; print('torch' in sys.modules); from cali_sketch import CaliSketch; print(CaliSketch.__module__)"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ['False', 'cali_sketch.pipeline'], out
+
+def test_no_stray_files_at_the_top_level():
+    "The design card names the top level; a file a shell job left behind (a `pid`, a log) must not be committed with the work."
+    import pathlib, shutil
+    root = pathlib.Path(__file__).resolve().parents[1]
+    if not (root/'.git').exists() or not shutil.which('git'): import pytest; pytest.skip('not a git checkout')
+    files = subprocess.run(['git', 'ls-files'], cwd=root, capture_output=True, text=True, check=True).stdout.split('\n')
+    top = {f.split('/')[0] for f in files if f}
+    allowed = {'.ci', '.gitignore', 'LICENSE', 'README.md', 'bench', 'cali_sketch', 'docs', 'nbs', 'pyproject.toml',
+               'results', 'scripts', 'settings.ini', 'setup.py', 'tests', 'weights'}
+    assert top <= allowed, f'unexpected files at the top level: {sorted(top - allowed)}'
