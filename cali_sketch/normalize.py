@@ -11,7 +11,7 @@ from .pen import draw_strokes
 from .page import _ink_map, _page_of, remove_rules
 
 # %% auto #0
-__all__ = ['normalize_sketch', 'line_share']
+__all__ = ['LOW_RES_SPAN', 'normalize_sketch', 'line_share']
 
 # %% ../nbs/04c_normalize.ipynb #9f4a5371
 def _tiles(a, n, f) -> np.ndarray:
@@ -43,6 +43,8 @@ def _work(a:np.ndarray, size:int):
     t = threshold_otsu(wa) if wa.min() < wa.max() else 0.5
     return wa, k, float(np.clip(t, 0.05, hi / 3))
 
+LOW_RES_SPAN = 48.  # px: strokes spanning fewer px of the input merge and break when traced (measured below)
+
 def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      size:int=128, # the training size of the networks
                      width:float=3., # pen width, px at 256 (the training pen)
@@ -53,11 +55,12 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      return_strokes:bool=False, # also return the strokes (px of the `size` frame)
                      page:bool=True, # look for a photographed page on a darker surface (chapter 04b) and work on it alone
                      rules:bool=True, # take away the printed rules of ruled paper (chapter 04b's `remove_rules`)
-                     info:dict|None=None, # filled with what was done: 'page' (how a photographed page was found), 'enlarged' (by how much), 'rules' (how many taken away)
+                     min_span:float=LOW_RES_SPAN, # a drawing whose strokes span fewer px of the input than this is said to be low resolution (`info`)
+                     info:dict|None=None, # filled with what was done: 'page' (how a photographed page was found), 'enlarged' (by how much), 'rules' (how many taken away), 'low_res' (the px spanned, if under `min_span`)
                     ):
     "A real sketch re-drawn as the networks were trained: thinned, traced, framed and drawn with the training pen."
     a, how = _page_of(_ink_map(ink)) if page else (_ink_map(ink), None)
-    if info is not None: info.update(page=how, enlarged=None, rules=None)
+    if info is not None: info.update(page=how, enlarged=None, rules=None, low_res=None)
     if fill is not None and not 0 < fill <= 1: raise ValueError(f"fill={fill!r}: must be in (0, 1] or None")
     if enlarge is not None and not (len(enlarge) == 2 and 0 < enlarge[0] <= enlarge[1] <= 1):
         raise ValueError(f"enlarge={enlarge!r}: must be (below, to) with 0 < below <= to <= 1, or None")
@@ -70,6 +73,7 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
     polys = [p / k for p in polys if stroke_length(p) >= min_len * 2]  # back to px of the input
     if not polys: return (np.zeros((size, size), np.float32), Strokes.from_list([], size)) if return_strokes else np.zeros((size, size), np.float32)
     allp = np.concatenate(polys); lo, hi2 = allp.min(0), allp.max(0); span = max(float((hi2 - lo).max()), 1.)
+    if info is not None and span < min_span: info['low_res'] = span  # traced from too few pixels: strokes merge and break
     sc = size / L if fill is None else fill * size / span
     if fill is None and centre and enlarge is not None and span / L < enlarge[0]:  # a small drawing
         sc = enlarge[1] * size / span

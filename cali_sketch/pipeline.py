@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .core import ImageError, seed_everything, device_problem, default_device
 from .models import ModelConfig, G1, G2, DEFAULT_LEVEL
 from .layers import fold_spectral_norm
-from .normalize import normalize_sketch
+from .normalize import normalize_sketch, LOW_RES_SPAN
 from .read import *
 from .read import _name
 from .square import *
@@ -180,6 +180,8 @@ def _note(info:dict) -> str:
     said = [info['page']] if info.get('page') else []
     if info.get('rules'): said.append(f"ruled paper: {info['rules']} rules taken away")
     if info.get('enlarged'): said.append(f"drawn small: enlarged {info['enlarged']:.1f}x")
+    if info.get('low_res'): said.append(f"drawn in few pixels: its strokes span {info['low_res']:.0f} px, and under {LOW_RES_SPAN:.0f} they merge and break "
+                                        "when traced (chapter 04c); scan or photograph it larger")
     return '; '.join(said)
 
 # %% ../nbs/30_pipeline.ipynb #bf1c1761
