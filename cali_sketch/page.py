@@ -208,23 +208,25 @@ def _lines(m, n:int, angles, axis:int):
                     float(y0 * vx - x0 * vy) if axis == 1 else float(x0 * vy - y0 * vx)))  # the line's distance from the origin, across it
     return lab, out
 
-def _shift(a, dy:int, dx:int) -> np.ndarray:
-    "`a` moved so that out[y, x] = a[y + dy, x + dx], zero where that falls outside it."
-    h, w = a.shape; p = np.pad(a, ((abs(dy),) * 2, (abs(dx),) * 2))
-    return p[abs(dy) + dy:abs(dy) + dy + h, abs(dx) + dx:abs(dx) + dx + w]
+def _at(a, ys, xs) -> np.ndarray:
+    "The values of 2-D `a` at integer coordinates (`ys`, `xs`), zero where they fall outside it."
+    h, w = a.shape; inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w); out = np.zeros(len(ys), a.dtype)
+    out[inside] = a[ys[inside], xs[inside]]; return out
 
 def _across(on, rest, R:int, axis:int, slants=()) -> np.ndarray:
     "Pixels of `on` where a stroke crosses a line along `axis` (1: horizontal): `rest` within `R` px on both sides of them, straight across, or on 2 of the 3 rows just beyond the line's edge on each side, along a line at one of `slants` degrees to it."
     r, o = (rest, on) if axis == 1 else (rest.T, on.T); r = r.astype(np.uint8)
     k1 = np.ones((R + 1, 3), np.uint8); k1[-1] = 0; k2 = np.ones((R + 1, 3), np.uint8); k2[0] = 0  # the R rows above a pixel, and below
     hit = (cv2.dilate(r, k1, anchor=(1, R)) > 0) & (cv2.dilate(r, k2, anchor=(1, 0)) > 0)
-    r3, edge = (cv2.dilate(r, np.ones((1, 3), np.uint8)) > 0).astype(np.int8), _reach(o, 0)  # a pixel either side (a slanted stroke's staircase); rows to the line's top and bottom edge
-    for d in slants:  # a shallow stroke runs along the line for a few px where it crosses: look for it leaving the line, further along, both ways
-        c, ok = 1 / np.tan(np.radians(d)), []
-        for s, e in zip((-1, 1), edge):
-            H = [_shift(r3, s * k, -s * round(k * c)) for k in range(1, R + 3)]  # the ink k rows above (below), along the slant
-            ok.append(np.any([(e == k) & (H[k - 1] + H[k] + H[k + 1] >= 2) for k in range(1, R + 1)], axis=0))  # beyond the edge: a stroke leaving the line, not a speck
-        hit |= ok[0] & ok[1]
+    if slants:  # a shallow stroke runs along the line for a few px where it crosses: look for it leaving the line, further along, both ways
+        r3 = (cv2.dilate(r, np.ones((1, 3), np.uint8)) > 0).astype(np.int8)  # a pixel either side (a slanted stroke's staircase)
+        ys, xs = np.nonzero(o & ~hit); ks = [e[ys, xs] for e in _reach(o, 0)]  # the line's pixels not yet crossed: rows to its top and bottom edge
+        for d in slants:
+            c, ok = 1 / np.tan(np.radians(d)), []
+            for s, k in zip((-1, 1), ks):  # the 3 rows just beyond the edge, k to k + 2 rows away, along the slant
+                n = sum(_at(r3, ys + s * (k + j), xs - s * np.round((k + j) * c).astype(int)) for j in range(3))
+                ok.append((1 <= k) & (k <= R) & (n >= 2))  # within R rows of the edge, and a stroke leaving the line there, not a speck
+            hit[ys[ok[0] & ok[1]], xs[ok[0] & ok[1]]] = True
     return on & (hit if axis == 1 else hit.T)
 
 def _family(low, min_len:float, n_rules:int, tilt:float) -> tuple[np.ndarray, int, float]:

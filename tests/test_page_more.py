@@ -1,6 +1,6 @@
 "More tests of `cali_sketch.page.remove_rules` (mutation audit of 04b_page): following a thin stroke that slants across a rule."
 import numpy as np, cv2, pytest
-from cali_sketch.page import remove_rules, on_ruled_paper, _shift, _across
+from cali_sketch.page import remove_rules, on_ruled_paper, _at, _across
 
 
 def _stroke(deg, shape=(256, 256), centre=(140, 128), L=100):
@@ -17,13 +17,11 @@ def _lost_extra(page, s):
     return n, int((sb & ~m).sum()), int((m & ~near).sum())
 
 
-def test_shift_moves_content():
+def test_at_reads_coordinates_zero_outside():
     a = np.arange(12).reshape(3, 4)
-    np.testing.assert_array_equal(_shift(a, 0, 0), a)
-    np.testing.assert_array_equal(_shift(a, 1, 0), [[4, 5, 6, 7], [8, 9, 10, 11], [0, 0, 0, 0]])  # out[y, x] = a[y + 1, x]
-    np.testing.assert_array_equal(_shift(a, 0, -1), [[0, 0, 1, 2], [0, 4, 5, 6], [0, 8, 9, 10]])  # out[y, x] = a[y, x - 1]
-    np.testing.assert_array_equal(_shift(a, -1, 2), [[0, 0, 0, 0], [2, 3, 0, 0], [6, 7, 0, 0]])
-    assert _shift(a, 5, 0).sum() == 0 and _shift(a, 0, -7).shape == a.shape
+    np.testing.assert_array_equal(_at(a, np.array([0, 2, 1]), np.array([1, 3, 0])), [1, 11, 4])  # a[y, x], y first
+    np.testing.assert_array_equal(_at(a, np.array([-1, 3, 0, 0]), np.array([0, 0, -1, 4])), [0, 0, 0, 0])  # every side outside: 0
+    assert _at(a, np.array([], int), np.array([], int)).shape == (0,)
 
 
 def test_across_follows_slant_both_ways_and_on_columns():
