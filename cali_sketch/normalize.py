@@ -8,7 +8,8 @@ import numpy as np
 import cv2
 from .strokes import Strokes, trace_strokes, clean_stroke, stroke_length
 from .pen import draw_strokes
-from .page import _ink_map, _page_of, remove_rules
+from .page import _ink_map, _page_of
+from .rules import remove_rules
 
 # %% auto #0
 __all__ = ['LOW_RES_SPAN', 'normalize_sketch', 'line_share']
@@ -54,7 +55,7 @@ def normalize_sketch(ink, # HxW float ink map in [0,1], 1 = stroke (any size)
                      min_len:float=3., # strokes shorter than this (px at `size`) are specks, dropped
                      return_strokes:bool=False, # also return the strokes (px of the `size` frame)
                      page:bool=True, # look for a photographed page on a darker surface (chapter 04b) and work on it alone
-                     rules:bool=True, # take away the printed rules of ruled paper (chapter 04b's `remove_rules`)
+                     rules:bool=True, # take away the printed rules of ruled paper (chapter 04bb's `remove_rules`)
                      min_span:float=LOW_RES_SPAN, # a drawing whose strokes span fewer px of the input than this is said to be low resolution (`info`)
                      info:dict|None=None, # filled with what was done: 'page' (how a photographed page was found), 'enlarged' (by how much), 'rules' (how many taken away), 'low_res' (the px spanned, if under `min_span`)
                     ):

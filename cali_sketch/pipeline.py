@@ -203,7 +203,7 @@ def __call__(self:CaliSketch, x, # a sketch (path / PIL / array / tensor) or a l
           centre:bool=True, # with normalize: move the ink to the middle of the frame, a small drawing enlarged (`normalize_sketch`)
           level:float|None=None, # a level-conditioned G1's calibration level (default `self.level`)
           page:bool=True, # with normalize: cut a photographed page out of its surroundings (chapter 04b); False: the picture as it is
-          rules:bool=True, # with normalize: take away the printed rules of ruled paper (chapter 04b); False: trace them too
+          rules:bool=True, # with normalize: take away the printed rules of ruled paper (chapter 04bb); False: trace them too
          ) -> Result:
     "Sketch(es) -> Result(S, R, P): normalised (size x size), or at the input's size with `normalize=False`."
     for k, v in (('calibrate', calibrate), ('normalize', normalize), ('centre', centre), ('page', page), ('rules', rules), ('invert', invert)):

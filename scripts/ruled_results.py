@@ -4,7 +4,7 @@ scanned flat, photographed on a desk and photographed close up. The results behi
 
     python scripts/ruled_results.py [--model small-full-finetuned] [--out results/ruled-paper-cpu]
 
-Each sketch of tests/data/freehand is drawn at 0.6 (pencil) on a ruled page by `page.on_ruled_paper` (rules at 0.45
+Each sketch of tests/data/freehand is drawn at 0.6 (pencil) on a ruled page by `rules.on_ruled_paper` (rules at 0.45
 every 9 px of its 256, a margin line: dense, dark rules, the hard case), photographed by `page.photograph` where it is
 a photo, saved (PNG flat, JPEG photos, as a phone would) and read back through the pipeline. "rules traced" is
 `rules=False` (what the pipeline did before `remove_rules`); "now" is the default. Distances are to the pencil drawing
@@ -26,7 +26,8 @@ def main(argv=None):
     ap.add_argument('--rule', type=float, default=0.45, help="the rules' ink (the pencil is 0.6)")
     a = ap.parse_args(argv)
     from cali_sketch.read import read_sketch
-    from cali_sketch.page import photograph, on_ruled_paper
+    from cali_sketch.page import photograph
+    from cali_sketch.rules import on_ruled_paper
     from cali_sketch.normalize import normalize_sketch
     from cali_sketch.metrics import chamfer
     from cali_sketch.core import show_grid

@@ -1,6 +1,6 @@
-"More tests of `cali_sketch.page.remove_rules` (mutation audit of 04b_page): following a thin stroke that slants across a rule."
+"More tests of `cali_sketch.rules.remove_rules` (mutation audits of its chapter, 04bb_rules, once part of 04b_page): following a thin stroke that slants across a rule, and squared paper."
 import numpy as np, cv2, pytest
-from cali_sketch.page import remove_rules, on_ruled_paper, _at, _across
+from cali_sketch.rules import remove_rules, on_ruled_paper, _at, _across
 
 
 def _stroke(deg, shape=(256, 256), centre=(140, 128), L=100):
@@ -59,6 +59,19 @@ def test_stroke_a_little_darker_than_rules_is_followed():
     assert (n, extra) == (21, 0) and lost <= 8, lost
 
 
+def test_across_counts_the_other_family_once():
+    "Squared paper: a 15-degree stroke crossing a row a few px from a column leaves the row onto the column's pixels; counted once, they keep the whole crossing, and a crossing of the two lines alone keeps nothing."
+    s = _stroke(15, (41, 41), (20, 20), 20) > 0
+    near = lambda line, k: line | (s & (cv2.dilate(line.astype(np.uint8), np.ones(k, np.uint8)) > 0))  # a printed line takes the stroke's pixels beside it, as `_family` does
+    row = np.zeros_like(s); row[20] = True; on = near(row, (3, 1))
+    for cx in (8, 12, 28, 32):  # a column 5-12 px from where the stroke crosses, either side
+        line = np.zeros_like(s); line[:, cx] = True; col = near(line, (1, 3)); rest = s & ~on & ~col
+        assert (_across(on, rest, 4, 1, (15, 165), col) & s).sum() == (on & s).sum() == 11, cx
+        assert (_across(on, rest, 4, 1, (15, 165)) & s).sum() <= 10, cx  # without it: 7-10 of the 11
+    grid = np.zeros_like(s); grid[:, 20] = True
+    assert not _across(row, np.zeros_like(s), 4, 1, (15, 165), grid).any()  # two lines alone: no stroke
+
+
 @pytest.mark.parametrize("rule", [0.3, 0.45])
 def test_darker_strokes_are_not_followed_along_slants(rule):
     "Pencil (0.6) darker than the rules (0.3, 0.45: over 1.2 times): dense hatching keeps no more rule than its crossings (330 px; 813 if they were followed along slants too), and a dark stroke broken at each rule keeps none there."
@@ -77,8 +90,8 @@ def test_moderate_slants_lose_a_few_px_in_all():
     assert sum(lost) <= 12, lost
 
 
-@pytest.mark.parametrize("deg,most", [(20, 24), (45, 4)])
+@pytest.mark.parametrize("deg,most", [(10, 25), (20, 12), (30, 16), (45, 4)])
 def test_light_stroke_on_squared_paper(deg, most):
-    "Squared paper, both families as light as the stroke: at most 10 px of line left more than 2 px off the stroke (8 at 20 degrees: bits where the lines cross near it), and the stroke lost where it crosses the rows at a shallow angle no more than 24 px at 20 degrees (21 now; before the slants 45) and 4 at 45 (before: 24)."
+    "Squared paper, both families as light as the stroke: at most 10 px of line left more than 2 px off the stroke (8 at 20 degrees: bits where the lines cross near it), and the stroke lost where it crosses the rows at a shallow angle no more than 25 / 12 / 16 / 4 px at 10 / 20 / 30 / 45 degrees (now 21 / 8 / 11 / 2; 30 / 21 / 31 / 2 before the other family counted once, `_across`; at 20 and 45 degrees 45 and 24 before the slants)."
     s = _stroke(deg); n, lost, extra = _lost_extra(on_ruled_paper(s, rule=0.6, pencil=0.6, squared=True), s)
     assert n == 42 and extra <= 10 and lost <= most, (deg, lost, extra)
