@@ -6,6 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import cv2
+from .console import moved_names
 
 # %% auto #0
 __all__ = ['find_page', 'straighten_page', 'find_paper', 'photograph']
@@ -175,3 +176,6 @@ def photograph(ink, # HxW ink map of a page (1 = stroke): a scanned drawing
     img = cv2.warpPerspective(paper, M, (Wc, Hc), flags=cv2.INTER_LINEAR) + (1 - on) * desk
     img = img * (1 - 0.25 * (x / Wc) * (y / Hc)) + rng.normal(0, 0.02, img.shape)
     return 1 - cv2.GaussianBlur(np.round(np.clip(img, 0, 1) * 255) / 255, (0, 0), 1.).astype(np.float32), dst
+
+# %% ../nbs/04b_page.ipynb #d7221dac
+__getattr__ = moved_names('cali_sketch.page', {'remove_rules': 'rules', 'on_ruled_paper': 'rules'})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import cv2
 from .strokes import Strokes
+from .console import moved_names
 
 # %% auto #0
 __all__ = ['draw_strokes', 'sketch_stats']
@@ -87,12 +88,4 @@ def sketch_stats(ink, # HxW ink map in [0,1] (1 = stroke), any size
             'px/piece': length / max(pieces, 1), 'stroke px': length}
 
 # %% ../nbs/04a_pen.ipynb #35b6b17e
-_MOVED = {'normalize_sketch': 'normalize', 'line_share': 'normalize', 'find_page': 'page', 'straighten_page': 'page'}
-
-def __getattr__(name:str):
-    "A name that moved to chapter 04b or 04c, loaded from there with a warning that says so."
-    if name not in _MOVED: raise AttributeError(f"module 'cali_sketch.pen' has no attribute {name!r}")
-    import warnings
-    from importlib import import_module
-    warnings.warn(f"cali_sketch.pen.{name} moved to cali_sketch.{_MOVED[name]}.{name}: import it from there", DeprecationWarning, stacklevel=2)
-    return getattr(import_module(f'cali_sketch.{_MOVED[name]}'), name)
+__getattr__ = moved_names('cali_sketch.pen', {'normalize_sketch': 'normalize', 'line_share': 'normalize', 'find_page': 'page', 'straighten_page': 'page'})
