@@ -55,13 +55,13 @@ def _across(on, rest, R:int, axis:int, slants=(), other=None) -> np.ndarray:
     hit = (cv2.dilate(r, k1, anchor=(1, R)) > 0) & (cv2.dilate(r, k2, anchor=(1, 0)) > 0)
     if slants:  # a shallow stroke runs along the line for a few px where it crosses: look for it leaving the line, further along, both ways
         r3 = (cv2.dilate(r, np.ones((1, 3), np.uint8)) > 0).astype(np.int8)  # a pixel either side (a slanted stroke's staircase)
-        o3 = np.zeros_like(r3) if other is None else (cv2.dilate((other if axis == 1 else other.T).astype(np.uint8), np.ones((1, 3), np.uint8)) > 0) & (r3 == 0)
+        o3 = None if other is None or not other.any() else (cv2.dilate((other if axis == 1 else other.T).astype(np.uint8), np.ones((1, 3), np.uint8)) > 0) & (r3 == 0)
         ys, xs = np.nonzero(o & ~hit); ks = [e[ys, xs] for e in _reach(o, 0)]  # the line's pixels not yet crossed: rows to its top and bottom edge
         for d in slants:
             c, ok = 1 / np.tan(np.radians(d)), []
             for s, k in zip((-1, 1), ks):  # the 3 rows just beyond the edge, k to k + 2 rows away, along the slant
                 at = [(ys + s * (k + j), xs - s * np.round((k + j) * c).astype(int)) for j in range(3)]
-                n = sum(_at(r3, *p) for p in at) + np.minimum(1, sum(_at(o3, *p) for p in at))  # a stroke hidden by a line of the other family, once: two lines alone are no stroke
+                n = sum(_at(r3, *p) for p in at) + (0 if o3 is None else np.minimum(1, sum(_at(o3, *p) for p in at)))  # a stroke hidden by a line of the other family, once: two lines alone are no stroke
                 ok.append((1 <= k) & (k <= R) & (n >= 2))  # within R rows of the edge, and a stroke leaving the line there, not a speck
             hit[ys[ok[0] & ok[1]], xs[ok[0] & ok[1]]] = True
     return on & (hit if axis == 1 else hit.T)
