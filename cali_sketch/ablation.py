@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import ipywidgets as W
 from PIL import Image
-from .core import show_grid
+from .figures import show_grid
 from .pipeline import CaliSketch
 from .read import read_sketch, not_sketch_said
 from .widgets import image_widget, show_picture, _titled

@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv, math, time, random
 import numpy as np
 import torch
-from .core import atomic_write, show_grid, fig_to_png, good_checkpoint
+from .core import atomic_write, good_checkpoint
+from .figures import show_grid, fig_to_png
 from .console import interactive, _dur
 
 

@@ -8,7 +8,8 @@ import os, sys, json, argparse
 from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
-from .core import InputError, atomic_write, fig_to_png
+from .core import InputError, atomic_write
+from .figures import fig_to_png
 from .console import output_problem
 from .metrics import better, _fmt
 from .bootstrap import bootstrap_indices, mean_ci, paired_ci, verdict, _basic

@@ -8,7 +8,7 @@ import sys, time, tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['interactive', 'LineProgress', 'progress', 'output_problem', 'moved_names']
+__all__ = ['interactive', 'LineProgress', 'progress', 'output_problem']
 
 # %% ../nbs/00a_console.ipynb #1c1e08f6
 def interactive() -> bool:
@@ -72,16 +72,3 @@ def output_problem(path, # where a command will write: a file, or with `folder=T
         tempfile.TemporaryFile(dir=d).close()
     except OSError as e: return f"{flag} {p}: cannot write there ({e.strerror or e})"
     return None
-
-# %% ../nbs/00a_console.ipynb #386f882b
-def moved_names(module:str, # the old module, e.g. 'cali_sketch.pen'
-                moved:dict, # {name: the module under cali_sketch that holds it now}
-               ):
-    "A module `__getattr__` that loads each moved name from where it lives now, with a `DeprecationWarning` that says so."
-    def __getattr__(name:str):
-        if name not in moved: raise AttributeError(f"module {module!r} has no attribute {name!r}")
-        import warnings
-        from importlib import import_module
-        warnings.warn(f"{module}.{name} moved to cali_sketch.{moved[name]}.{name}: import it from there", DeprecationWarning, stacklevel=2)
-        return getattr(import_module(f'cali_sketch.{moved[name]}'), name)
-    return __getattr__

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from .core import *
+from .figures import show_grid, fig_to_png
 from .console import progress as _progress, output_problem
 from .corrupt import CorruptConfig, corrupt_sketch
 from .strokes import Strokes, select_strokes

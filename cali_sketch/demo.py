@@ -7,7 +7,8 @@ from __future__ import annotations
 import os, sys, json, time, html, argparse, dataclasses
 from pathlib import Path
 import torch
-from .core import atomic_write, fig_to_png, show_grid, announce_fallback, device_problem
+from .core import atomic_write, announce_fallback, device_problem
+from .figures import fig_to_png, show_grid
 from .console import output_problem
 from .data import PreparedFaces
 from .demodata import demo_data, demo_prepared_name

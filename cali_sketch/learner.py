@@ -15,7 +15,8 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 from fastcore.basics import patch
-from .core import show_grid, fig_to_png, seed_everything, make_rng, default_device, good_checkpoint, load_error
+from .core import seed_everything, make_rng, default_device, good_checkpoint, load_error
+from .figures import show_grid, fig_to_png
 from .callbacks import *
 from .callbacks import _rng_state, _set_rng_state, _read_rows
 from .parallel import *

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import default_collate
-from .core import show_grid
+from .figures import show_grid
 from .console import progress as _progress
 from .models import ModelConfig, G1
 from .metrics import EdgeMetrics

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import cv2
-from .console import moved_names
+from .core import moved_names
 
 # %% auto #0
 __all__ = ['find_page', 'straighten_page', 'find_paper', 'photograph']

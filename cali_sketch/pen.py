@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import cv2
 from .strokes import Strokes
-from .console import moved_names
+from .core import moved_names
 
 # %% auto #0
 __all__ = ['draw_strokes', 'sketch_stats']

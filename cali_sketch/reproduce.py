@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-from .core import InputError, atomic_write, show_grid, fig_to_png, GridFigure, device_problem
+from .core import InputError, atomic_write, device_problem
+from .figures import show_grid, fig_to_png, GridFigure
 from .console import output_problem
 from .models import ModelConfig
 from .scn import RunConfig

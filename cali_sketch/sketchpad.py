@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import ipywidgets as W
 from PIL import Image, ImageDraw
-from .core import show_grid
+from .figures import show_grid
 from .models import DEFAULT_LEVEL
 from .pipeline import CaliSketch
 from .square import to_square

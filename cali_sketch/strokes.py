@@ -290,7 +290,7 @@ def plot_strokes(st:Strokes, # strokes to draw
                 ):
     "Each stroke as a line coloured by its part (faint below `min_rank`); returns the axes."
     if ax is None:
-        from cali_sketch.core import GridFigure
+        from cali_sketch.figures import GridFigure
         ax = GridFigure(figsize=(3, 3)).subplots()
     for k in range(len(st)):
         p = st[k]

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import os, re, sys, json, argparse, dataclasses
 from pathlib import Path
-from .core import atomic_write, fig_to_png
+from .core import atomic_write
+from .figures import fig_to_png
 from .core import ImageError, InputError, replace_fields, device_problem
 from .data import PreparedFaces, split_of
 from .models import ModelConfig

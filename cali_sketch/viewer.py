@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import torch
 import ipywidgets as W
-from .core import show_grid
+from .figures import show_grid
 from .models import DEFAULT_LEVEL
 from .pipeline import CaliSketch
 from .widgets import CorruptionExplorer, show_picture, image_widget, _titled

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 import ipywidgets as W
 from PIL import Image, UnidentifiedImageError
-from .core import ImageError, load_image, crop_resize, to_uint8, show_grid, IMAGE_EXTS
+from .core import ImageError, load_image, crop_resize, to_uint8, IMAGE_EXTS
+from .figures import show_grid
 from .faces import synth_face
 from .corrupt import CorruptConfig, corrupt_sketch, toy_face_edges, _INT_FIELDS, _UNIT_FIELDS
 from .strokes import face_strokes, select_strokes

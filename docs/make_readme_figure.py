@@ -9,7 +9,8 @@ With --data (a prepared folder of real faces) it shows real faces; without, proc
 import argparse
 from pathlib import Path
 import numpy as np
-from cali_sketch.core import crop_resize, show_grid, fig_to_png, atomic_write, load_image
+from cali_sketch.core import crop_resize, atomic_write, load_image
+from cali_sketch.figures import show_grid, fig_to_png
 from cali_sketch.strokes import face_strokes, select_strokes
 from cali_sketch.pen import draw_strokes
 from cali_sketch.humanlike import HumanConfig, human_sketch

@@ -28,7 +28,8 @@ def ranges(per:list, group:str, keys:list) -> dict:
 
 def write(out, fig, doc:dict, rng:dict, first:str, extra:tuple|None=None) -> None:
     "figure.png, metrics.json (`doc`) and metrics.md (a row per group of `rng`, headed `first`; `extra`: (header, {group: cell})) into `out`; the table printed."
-    from cali_sketch.core import fig_to_png, atomic_write
+    from cali_sketch.core import atomic_write
+    from cali_sketch.figures import fig_to_png
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out/'figure.png') as f: f.write(fig_to_png(fig))
     with atomic_write(out/'metrics.json', 'w') as f: json.dump(doc, f, indent=1)

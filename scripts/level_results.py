@@ -22,7 +22,8 @@ def main(argv=None):
     ap.add_argument('--reuse', action='store_true', help='keep an existing sweep.json (redo the figure and the table only)')
     a = ap.parse_args(argv)
     import torch
-    from cali_sketch.core import fig_to_png, atomic_write
+    from cali_sketch.core import atomic_write
+    from cali_sketch.figures import fig_to_png
     from cali_sketch.level import load_g1, level_sweep, plot_level_sweep, level_figure, best_levels
     from cali_sketch.pipeline import CaliSketch
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ def main(argv=None):
     from cali_sketch.page import photograph
     from cali_sketch.normalize import normalize_sketch, line_share
     from cali_sketch.metrics import chamfer
-    from cali_sketch.core import show_grid
+    from cali_sketch.figures import show_grid
     pipe, paths = _freehand.load(a)
     run = lambda S: pipe.synthesise(pipe.refine(torch.from_numpy(S)[None, None]))[0]
     tmp, rows, per = Path(tempfile.mkdtemp()), [], []

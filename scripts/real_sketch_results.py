@@ -35,7 +35,8 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=300); ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
     from cali_sketch.pen import sketch_stats
-    from cali_sketch.core import show_grid, fig_to_png, atomic_write
+    from cali_sketch.core import atomic_write
+    from cali_sketch.figures import show_grid, fig_to_png
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     runs = dict(r.split('=', 1) for r in a.run)
     sketches = sorted(Path(a.sketches).glob('*.png'))

@@ -26,7 +26,8 @@ def main(argv=None):
     ap.add_argument('--sketches', default=str(ROOT/'tests'/'data'/'freehand'))
     ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
-    from cali_sketch.core import show_grid, fig_to_png, atomic_write
+    from cali_sketch.core import atomic_write
+    from cali_sketch.figures import show_grid, fig_to_png
     from cali_sketch.pipeline import CaliSketch
     from cali_sketch.evaluate import eval_faces
     from cali_sketch.references import FaceBank, MeanFace, NearestFace

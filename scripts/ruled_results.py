@@ -30,7 +30,7 @@ def main(argv=None):
     from cali_sketch.rules import on_ruled_paper
     from cali_sketch.normalize import normalize_sketch
     from cali_sketch.metrics import chamfer
-    from cali_sketch.core import show_grid
+    from cali_sketch.figures import show_grid
     pipe, paths = _freehand.load(a)
     tmp, rows, per = Path(tempfile.mkdtemp()), [], []
     def save(ink, f):  # as a user's file: a PNG scan, or a phone's JPEG

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def figure(name, out, sketches, label='fp16'):
     "Per real sketch: the drawing, S as the network sees it, R and P of the shipped model `name` (read from `out`)."
     from PIL import Image
-    from cali_sketch.core import show_grid, fig_to_png
+    from cali_sketch.figures import show_grid, fig_to_png
     from cali_sketch.pipeline import CaliSketch
     os.environ['CALI_SKETCH_WEIGHTS'] = str(out)
     p = CaliSketch.from_pretrained(name)

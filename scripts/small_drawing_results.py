@@ -26,7 +26,7 @@ def main(argv=None):
     from cali_sketch.read import read_sketch
     from cali_sketch.normalize import normalize_sketch
     from cali_sketch.metrics import chamfer
-    from cali_sketch.core import show_grid
+    from cali_sketch.figures import show_grid
     pipe, paths = _freehand.load(a); name = a.model or 'the default'
     def run(S:np.ndarray):
         S = torch.from_numpy(S)[None, None]; R = pipe.refine(S); return S[0], R[0], pipe.synthesise(R)[0]

@@ -1,7 +1,8 @@
 "What the core notebook (at its length limit) leaves untested: image values and crops a user would see wrong, and options passed on."
 import io, numpy as np, torch
 from PIL import Image
-from cali_sketch.core import load_image, to_uint8, crop_resize, save_image, show_grid
+from cali_sketch.core import load_image, to_uint8, crop_resize, save_image
+from cali_sketch.figures import show_grid
 
 def test_float_tiff_in_unit_range(tmp_path):
     "A 32-bit float image in [0,1] (mode F) is read as [0,1], not as 0..255 (which would make it black)."
@@ -40,8 +41,8 @@ def test_show_grid_draws_sketches_black_on_white():
     a = [np.asarray(ax.images[0].get_array()) for ax in fig.axes]
     assert a[0].min() == 1 and a[1].max() == 0 and np.allclose(a[2], 0.25)
 
-from cali_sketch.core import (best_checkpoint, torch_save, atomic_write, seed_everything, make_rng, announce_fallback,
-                              FallbackWarning, fig_to_png, device_problem)
+from cali_sketch.core import best_checkpoint, torch_save, atomic_write, seed_everything, make_rng, announce_fallback, FallbackWarning, device_problem
+from cali_sketch.figures import fig_to_png
 import warnings, pytest
 from unittest.mock import patch
 

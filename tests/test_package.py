@@ -18,6 +18,13 @@ def test_import_stays_light():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ['False', 'cali_sketch.pipeline'], out
 
+def test_commands_do_not_import_matplotlib():
+    "infer, train and eval draw nothing on their way, so they must not pay matplotlib's import (about 0.5 s; chapter 00b)."
+    code = ("import sys, cali_sketch.cli, cali_sketch.infer, cali_sketch.train, cali_sketch.evaluate, cali_sketch.pipeline; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')[:3])")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == '[]', f'matplotlib imported by a command module: {out}'
+
 def test_no_stray_files_at_the_top_level():
     "The design card names the top level; a file a shell job left behind (a `pid`, a log) must not be committed with the work."
     import pathlib, shutil

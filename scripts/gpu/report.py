@@ -51,7 +51,8 @@ def export(run, work, out):
 def main(run, work, out, hed=None):
     import torch
     from PIL import Image
-    from cali_sketch.core import fig_to_png, atomic_write
+    from cali_sketch.core import atomic_write
+    from cali_sketch.figures import fig_to_png
     from cali_sketch.evaluate import eval_json
     from cali_sketch.callbacks import plot_losses
     from cali_sketch.reproduce import sample_grid

@@ -125,7 +125,7 @@ eval)
 import torch, pathlib, shutil
 from cali_sketch.pipeline import load_generators
 from cali_sketch.learner import export_weights, plot_losses
-from cali_sketch.core import fig_to_png
+from cali_sketch.figures import fig_to_png
 r = pathlib.Path('runs/celeba128'); o = r/'report'; o.mkdir(exist_ok=True)
 ck = torch.load(r/'full/joint/last.pt', map_location='cpu', weights_only=True)
 g1, g2, info = load_generators(r/'full/joint')
