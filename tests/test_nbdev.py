@@ -51,11 +51,29 @@ def test_public_names_have_docstrings():
             if (inspect.isfunction(o) or inspect.isclass(o)) and o.__module__ == mod.__name__ and not (o.__doc__ or '').strip(): bare.append(f'{f.stem}.{n}')
     assert not bare, f"exported without a docstring: {bare}"
 
+# Notebooks whose `slow` cells run here too: the stage chapters' short trainings and the results chapter's tiny
+# reproduce, a minute in all on two cores. 24a's slow cell is the whole demo, run by tests/test_demo*.py instead.
+SLOW_TOO = {'21_scn', '22_isn', '23_joint', '44_results'}
+
 @pytest.mark.parametrize('nb', NBS, ids=[p.stem for p in NBS])
 def test_notebook(nb):
-    "Every cell of the notebook runs and its tests pass (slow/cuda cells skipped, as in CPU CI)."
-    r = _nbdev('nbdev_test', '--path', str(nb), '--n_workers', '0', '--do_print')
+    "Every cell of the notebook runs and its tests pass (cuda and real cells skipped, as in CPU CI; slow ones too but in SLOW_TOO)."
+    r = _nbdev('nbdev_test', '--path', str(nb), '--n_workers', '0', '--do_print', *(['--flags', 'slow'] if nb.stem in SLOW_TOO else []))
     assert r.returncode == 0, f"nbdev_test failed for {nb.name}:\n{r.stdout[-6000:]}\n{r.stderr[-6000:]}"
+
+def test_cells_ci_skips_import_what_they_name():
+    """Cells that need real data, a GPU or minutes (flags real, cuda, slow) never run here, so a name they import that has
+    moved or gone would first fail for a user: their `cali_sketch` imports are run here, all together."""
+    lines = []
+    for nb in NBS:
+        for c in json.loads(nb.read_text())['cells']:
+            s = ''.join(c['source'])
+            if c['cell_type'] == 'code' and re.match(r'#\|\s*(slow|real|cuda)\b', s):
+                lines += [l.strip() for l in s.splitlines() if re.match(r'\s*(from cali_sketch[\w.]* import|import cali_sketch)', l)]
+    assert len(lines) > 5, lines
+    r = subprocess.run([sys.executable, '-W', 'error::DeprecationWarning', '-c', '\n'.join(dict.fromkeys(lines))],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, f"a skipped cell's import fails:\n{r.stderr[-3000:]}"
 
 def _module_order() -> dict:
     "{module: position}: the order of the notebooks that export them (00_core -> core first)."
