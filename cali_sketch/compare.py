@@ -7,7 +7,6 @@ from __future__ import annotations
 import os, sys, json, argparse
 from pathlib import Path
 import numpy as np
-from matplotlib.figure import Figure
 from .core import InputError, atomic_write
 from .figures import fig_to_png
 from .console import output_problem
@@ -93,8 +92,9 @@ def comparison_table(cmp:dict) -> str:
     return '\n'.join(lines + ([''] + [f'Note: {n}' for n in cmp['notes']] if cmp['notes'] else []))
 
 def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panels each
-                   ) -> Figure:
+                   ) -> 'matplotlib.figure.Figure':
     "Forest plot: B - A with its interval per metric (panels) and severity (rows); green B better, red A better."
+    from matplotlib.figure import Figure  # here, not at the top: `cali-sketch compare` draws only with --plot
     metrics = list(dict.fromkeys(k for c in cmps for rs in c['rows'].values() for k in rs))
     fig = Figure(figsize=(2.3 * len(metrics), 0.4 + 1.25 * len(cmps)))
     axs = np.atleast_2d(fig.subplots(len(cmps), len(metrics), squeeze=False))

@@ -19,8 +19,8 @@ def test_import_stays_light():
     assert out == ['False', 'cali_sketch.pipeline'], out
 
 def test_commands_do_not_import_matplotlib():
-    "infer, train and eval draw nothing on their way, so they must not pay matplotlib's import (about 0.5 s; chapter 00b)."
-    code = ("import sys, cali_sketch.cli, cali_sketch.infer, cali_sketch.train, cali_sketch.evaluate, cali_sketch.pipeline; "
+    "infer, train, eval and compare (without --plot) draw nothing on their way, so they must not pay matplotlib's import (about 0.5 s; chapter 00b)."
+    code = ("import sys, cali_sketch.cli, cali_sketch.infer, cali_sketch.train, cali_sketch.evaluate, cali_sketch.pipeline, cali_sketch.compare; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')[:3])")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == '[]', f'matplotlib imported by a command module: {out}'
