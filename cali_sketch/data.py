@@ -161,7 +161,7 @@ def write_sketches(data, # a prepared folder
         d = ds[i]; name = ds.names[i]
         for k, t in (('S', d['sketch']), ('gt', d['gt'])):
             save_image(1 - t, out/f'{name}_{k}.png'); files.append(out/f'{name}_{k}.png')
-        if len(rows) < 24: rows.append([d['photo'], 1 - d['gt'], 1 - d['sketch']])
+        if len(rows) < 24: rows.append([d['photo'], d['gt'], d['sketch']])  # show_grid draws 1 = stroke black on white
     fig = show_grid(rows, ['photo', 'target $E_{gt}$', f"sketch $S$ ({style}, {cfg.severity:g}{', ' + changes if changes else ''})"], size=1.4)
     with atomic_write(out/'sheet.png') as f: f.write(fig_to_png(fig))
     return files + [out/'sheet.png']
