@@ -41,7 +41,8 @@ def test_show_grid_draws_sketches_black_on_white():
     a = [np.asarray(ax.images[0].get_array()) for ax in fig.axes]
     assert a[0].min() == 1 and a[1].max() == 0 and np.allclose(a[2], 0.25)
 
-from cali_sketch.core import best_checkpoint, torch_save, atomic_write, seed_everything, make_rng, announce_fallback, FallbackWarning, device_problem
+from cali_sketch.core import (best_checkpoint, torch_save, atomic_write, seed_everything, make_rng, announce_fallback,
+                              FallbackWarning, device_problem)
 from cali_sketch.figures import fig_to_png
 import warnings, pytest
 from unittest.mock import patch

@@ -52,7 +52,7 @@ def test_public_names_have_docstrings():
     assert not bare, f"exported without a docstring: {bare}"
 
 # Notebooks whose `slow` cells run here too: the stage chapters' short trainings and the results chapter's tiny
-# reproduce, a minute in all on two cores. 24a's slow cell is the whole demo, run by tests/test_demo*.py instead.
+# reproduce, a minute in all on two cores. 24a's slow cell is the whole demo; tests/test_train_cli.py runs a quick one instead.
 SLOW_TOO = {'21_scn', '22_isn', '23_joint', '44_results'}
 
 @pytest.mark.parametrize('nb', NBS, ids=[p.stem for p in NBS])
@@ -71,8 +71,8 @@ def test_cells_ci_skips_import_what_they_name():
             if c['cell_type'] == 'code' and re.match(r'#\|\s*(slow|real|cuda)\b', s):
                 lines += [l.strip() for l in s.splitlines() if re.match(r'\s*(from cali_sketch[\w.]* import|import cali_sketch)', l)]
     assert len(lines) > 5, lines
-    r = subprocess.run([sys.executable, '-W', 'error::DeprecationWarning', '-c', '\n'.join(dict.fromkeys(lines))],
-                       capture_output=True, text=True, cwd=ROOT)
+    moved = "import warnings; warnings.filterwarnings('error', r'cali_sketch\\.\\S+ moved to', DeprecationWarning)"  # ours only: not torch's
+    r = subprocess.run([sys.executable, '-c', '\n'.join([moved, *dict.fromkeys(lines)])], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, f"a skipped cell's import fails:\n{r.stderr[-3000:]}"
 
 def _module_order() -> dict:
