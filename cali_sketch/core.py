@@ -253,8 +253,7 @@ def moved_names(module:str, # the old module, e.g. 'cali_sketch.pen'
     "A module `__getattr__` that loads each moved name from where it lives now, with a `DeprecationWarning` that says so."
     def __getattr__(name:str):
         if name not in moved: raise AttributeError(f"module {module!r} has no attribute {name!r}")
-        import warnings
-        from importlib import import_module
+        from importlib import import_module  # by name, on first use: the new module usually comes later (warnings: at the top)
         warnings.warn(f"{module}.{name} moved to cali_sketch.{moved[name]}.{name}: import it from there", DeprecationWarning, stacklevel=2)
         return getattr(import_module(f'cali_sketch.{moved[name]}'), name)
     return __getattr__
