@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import InputError, atomic_write, device_problem
-from .figures import show_grid, fig_to_png, GridFigure
+from .figures import show_grid, fig_to_png
 from .console import output_problem
 from .models import ModelConfig
 from .scn import RunConfig
@@ -77,6 +77,7 @@ def plot_severity(evals:dict, # {name: evaluate_run result}
                   size:tuple=(2.8, 2.3)): # inches per panel
     "Figure (shown as PNG in notebooks): each metric against the sketch severity, one line per model (dashed: the input S)."
     from cali_sketch.metrics import better
+    from cali_sketch.figures import GridFigure  # here, not at the top: importing reproduce (its --help, the CLI) needs no matplotlib
     fig = GridFigure(figsize=(size[0] * len(metrics), size[1]), layout='constrained')
     axs = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, m in zip(axs, metrics):
