@@ -13,7 +13,7 @@ from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
 
 # %% auto #0
-__all__ = ['make_extractor', 'fast_frozen', 'ISNStage']
+__all__ = ['make_extractor', 'fast_frozen', 'd2_view', 'ISNStage']
 
 # %% ../nbs/22_isn.ipynb #7db24601
 def make_extractor(cfg:RunConfig, # uses backbone, vgg19_weights, isn_loss
@@ -35,6 +35,16 @@ def fast_frozen(m:torch.nn.Module, # a frozen network used inside the step
     if learn.cfg.channels_last: m.to(memory_format=torch.channels_last)
     if learn.cfg.compile and getattr(m, '_compiled_call_impl', None) is None: m.compile()
     return m
+
+# %% ../nbs/22_isn.ipynb #a4544f3c
+def d2_view(d2, # D2 (possibly wrapped for DDP or compiled)
+            x:torch.Tensor, # the sketch G2 painted from (E_gt, G1(S) or S), (B,1,H,W)
+            cond:bool, # ModelConfig.d2_cond: D2 reads (sketch, photo), 4 channels
+           ):
+    "D2 as the losses call it, photo -> (scores, features): D2 itself (the paper's), or D2 on each photo beside its sketch `x` (pix2pix's conditional D), the sketch detached."
+    if not cond: return d2
+    x = x.detach()
+    return lambda photo: d2(torch.cat([x, photo], 1))
 
 # %% ../nbs/22_isn.ipynb #8dd7ffff
 class ISNStage(Stage):
@@ -95,10 +105,11 @@ class ISNStage(Stage):
         x = self.inputs(learn, b)
         with learn.autocast(): P = G2(x)
         requires_grad(D2, True)
-        with learn.autocast(): d = d_losses(D2, b['photo'], P, self.gan, 'd2/')
+        D = d2_view(D2, x, c.model.d2_cond)
+        with learn.autocast(): d = d_losses(D, b['photo'], P, self.gan, 'd2/')
         learn.update(total(d), 'D2')
         requires_grad(D2, False)
-        with learn.autocast(): g = isn_generator_losses(D2, P, b['photo'], self.fx, self.gan, c.isn_loss, 'isn/')
+        with learn.autocast(): g = isn_generator_losses(D, P, b['photo'], self.fx, self.gan, c.isn_loss, 'isn/')
         learn.update(total(g), 'G2')
         return {**d, **g}
 

@@ -9,7 +9,7 @@ from .models import make_scn, make_isn
 from .objectives import scn_generator_losses, isn_generator_losses, d_losses, total
 from .learner import requires_grad
 from .scn import RunConfig, Stage, load_stage_weights
-from .isn import make_extractor, fast_frozen
+from .isn import make_extractor, fast_frozen, d2_view
 
 # %% auto #0
 __all__ = ['JointStage']
@@ -43,12 +43,13 @@ class JointStage(Stage):
         (G1, G2, D1, D2), c = (learn.models[k] for k in ('G1', 'G2', 'D1', 'D2')), self.cfg
         with learn.autocast(): R = G1(b['sketch'], b.get('level')); P = G2(R)
         requires_grad([D1, D2], True)
-        with learn.autocast(): d = {**d_losses(D1, b['gt'], R, self.gan, 'd1/'), **d_losses(D2, b['photo'], P, self.gan, 'd2/')}
+        D = d2_view(D2, R, c.model.d2_cond)  # pix2pix's conditional D2 judges P beside R, the sketch G2 painted it from
+        with learn.autocast(): d = {**d_losses(D1, b['gt'], R, self.gan, 'd1/'), **d_losses(D, b['photo'], P, self.gan, 'd2/')}
         learn.update(total(d), 'D1', 'D2')
         requires_grad([D1, D2], False)
         with learn.autocast():
             g = {**scn_generator_losses(D1, R, b, self.gan, c.scn_loss, c.local_target, 'scn/'),
-                 **isn_generator_losses(D2, P, b['photo'], self.fx, self.gan, c.isn_loss, 'isn/')}
+                 **isn_generator_losses(D, P, b['photo'], self.fx, self.gan, c.isn_loss, 'isn/')}
         learn.update(total(g), 'G1', 'G2')
         return {**d, **g}
 

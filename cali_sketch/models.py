@@ -4,15 +4,15 @@
 
 # %% ../nbs/11_models.ipynb #7ea6b488
 from __future__ import annotations
-import copy, math, re
+import math
 from dataclasses import dataclass, replace
 import torch
 from torch import nn
+from .core import moved_names
 from .layers import *
 
 # %% auto #0
-__all__ = ['DEFAULT_LEVEL', 'ModelConfig', 'Generator', 'LevelNorm', 'G1', 'G2', 'PatchDiscriminator', 'make_scn', 'make_isn',
-           'architecture_table', 'summary_table']
+__all__ = ['DEFAULT_LEVEL', 'ModelConfig', 'Generator', 'LevelNorm', 'G1', 'G2', 'PatchDiscriminator', 'make_scn', 'make_isn']
 
 # %% ../nbs/11_models.ipynb #191540c0
 @dataclass
@@ -30,13 +30,14 @@ class ModelConfig:
     upsample:str='deconv' # decoder steps: 'deconv' (EdgeConnect's 4x4 stride-2 transposed convs) or 'nearest' (upsample + 3x3 conv)
     down_pad:str='zero' # padding of the generators' stride-2 convs: 'zero' (EdgeConnect's) or 'reflect' (as all their other convs)
     level:bool=False # G1 takes a calibration level l in [0,1] that modulates every instance norm (FiLM; chapter 45); False: the paper's G1
+    d2_cond:bool=False # D2 judges the photo beside the sketch G2 was given (pix2pix's conditional D: 4 channels); False: the photo alone (EdgeConnect's, the paper's)
 
     def __post_init__(self):
         for f in ('width', 'd_width', 'dilation', 'n_blocks'):
             v, lo = getattr(self, f), 0 if f == 'n_blocks' else 1
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"ModelConfig.{f} must be an integer >= {lo}, got {v!r}")
-        for f in ('g1_spectral', 'g2_spectral', 'd_spectral', 'd_sigmoid'):
+        for f in ('g1_spectral', 'g2_spectral', 'd_spectral', 'd_sigmoid', 'd2_cond'):
             if not isinstance(getattr(self, f), bool):
                 raise ValueError(f"ModelConfig.{f} must be True or False, got {getattr(self, f)!r}")
         if self.upsample not in UPSAMPLES: raise ValueError(f"ModelConfig.upsample must be one of {UPSAMPLES}, got {self.upsample!r}")
@@ -168,39 +169,9 @@ def make_scn(cfg:ModelConfig|None=None) -> tuple[G1, PatchDiscriminator]:
     return G1(cfg), PatchDiscriminator(1, cfg)
 
 def make_isn(cfg:ModelConfig|None=None) -> tuple[G2, PatchDiscriminator]:
-    "Image synthesis network: (G2: R -> P, D2 on RGB photos)."
+    "Image synthesis network: (G2: R -> P, D2 on RGB photos, or on G2's input sketch and the photo with `cfg.d2_cond`)."
     cfg = cfg or ModelConfig()
-    return G2(cfg), PatchDiscriminator(3, cfg)
+    return G2(cfg), PatchDiscriminator(4 if cfg.d2_cond else 3, cfg)
 
-# %% ../nbs/11_models.ipynb #c1070b33
-_fwd_kw = lambda net: {'level': DEFAULT_LEVEL} if isinstance(net, G1) and net.cfg.level else {}  # a level-conditioned G1 needs a level (FLOPs do not depend on it)
-
-def architecture_table(model:nn.Module, # a Generator or PatchDiscriminator
-                       size:int=256, # square input size
-                      ) -> str:
-    "Markdown table of each conv of `model`: kernel, stride, dilation, channels, output size for a size x size input."
-    m, rows = copy.deepcopy(model).to('meta'), []
-    for name, mod in m.named_modules():
-        if isinstance(mod, (nn.Conv2d, nn.ConvTranspose2d)):
-            mod.register_forward_hook(lambda mod, i, o, name=name: rows.append((name, mod, tuple(o.shape[1:]))))
-    with torch.no_grad(): m(torch.zeros(1, model.in_ch, size, size, device='meta'), **_fwd_kw(model))
-    n = getattr(getattr(model, 'cfg', None), 'n_blocks', 0)
-    out, seen = ["| layer | type | kernel | stride | dilation | channels | output | spectral norm |", "|" + "---|" * 8], set()
-    for name, mod, (c, h, w) in rows:
-        name = re.sub(r'^middle\.\d+', f'middle.0-{n-1} (x{n})', name)
-        if name in seen: continue
-        seen.add(name)
-        out.append(f"| {name} | {'ConvT' if isinstance(mod, nn.ConvTranspose2d) else 'Conv'} | {mod.kernel_size[0]} | "
-                   f"{mod.stride[0]} | {mod.dilation[0]} | {mod.in_channels}->{mod.out_channels} | {h}x{w} | "
-                   f"{'yes' if is_spectral(mod) else 'no'} |")
-    return '\n'.join(out)
-
-def summary_table(cfg:ModelConfig|None=None, # default ModelConfig()
-                  sizes:tuple=(128, 256), # input sizes for the FLOPs columns
-                 ) -> str:
-    "Markdown table of parameters and forward GFLOPs per image (1 MAC = 2 FLOPs) of G1, D1, G2, D2."
-    (g1, d1), (g2, d2) = make_scn(cfg), make_isn(cfg)
-    out = ["| network | input | parameters | " + " | ".join(f"GFLOPs @{s}" for s in sizes) + " |", "|" + "---|" * (3 + len(sizes))]
-    for name, net, c in (('G1', g1, 1), ('D1', d1, 1), ('G2', g2, 1), ('D2', d2, 3)):
-        out.append(f"| {name} | {c} ch | {count_params(net):,} | " + " | ".join(f"{gflops(net, c, s, s, **_fwd_kw(net)):.2f}" for s in sizes) + " |")
-    return '\n'.join(out)
+# %% ../nbs/11_models.ipynb #f06b949e
+__getattr__ = moved_names('cali_sketch.models', {'architecture_table': 'architecture', 'summary_table': 'architecture'})

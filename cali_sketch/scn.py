@@ -131,7 +131,8 @@ def load_stage_weights(run, # run folder or .pt written by a stage, or an export
         raise InputError(f"{what}: {f} is a {c.get('stage')!r} run, expected a {stage!r} run")
     if model_cfg is not None and 'model' in c:
         theirs = asdict(ModelConfig(**c['model']))  # fields added since that run was saved take their defaults
-        diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v and not (extend and k == 'level' and v)}
+        diff = {k: (v, theirs.get(k)) for k, v in asdict(model_cfg).items() if theirs.get(k) != v and not (extend and k == 'level' and v)
+                and not (k == 'd2_cond' and 'D2' not in models)}  # D2's input shapes D2 alone: an SCN run fits a joint run with a conditional D2
         if diff: raise ValueError(f"{what}: {f} was trained with another architecture: " +
                                   ', '.join(f"{k}={o!r} there, {n!r} here" for k, (n, o) in diff.items()))
     for k, m in models.items():

@@ -127,6 +127,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--scn-ckpt', metavar='RUN', help='trained SCN: a run or .pt (joint; isn with --isn-input scn/mix), or an exported .safetensors, as the shipped models are (isn only: it has no D1)')
     ap.add_argument('--scn-init', metavar='RUN', help='scn: start G1 and D1 from this SCN run (fine-tuning; e.g. a --level-conditioned G1 from the paper\'s)')
     ap.add_argument('--level-conditioned', action='store_true', default=None, help='G1 takes a calibration level in [0,1] (chapter 45); sketches of every severity in --levels')
+    ap.add_argument('--d2-cond', action='store_true', default=None, help="isn/joint: D2 judges each photo beside G2's input sketch (pix2pix's conditional D; chapter 22), not alone (the paper's)")
     ap.add_argument('--levels', type=float, nargs=2, metavar=('LO', 'HI'), help='with --level-conditioned: the training severities, uniform (default 0 1)')
     ap.add_argument('--isn-ckpt', metavar='RUN', help='trained ISN run (joint)')
     ap.add_argument('--seed', type=int)
@@ -157,12 +158,12 @@ _FIELDS = ('data', 'steps', 'batch_size', 'size', 'backbone', 'vgg19_weights', '
 def _arch(a) -> dict:
     "ModelConfig overrides from the architecture flags."
     return {**({'upsample': a.upsample} if a.upsample else {}), **({'down_pad': a.down_pad} if a.down_pad else {}),
-            **({'level': True} if a.level_conditioned else {})}
+            **({'level': True} if a.level_conditioned else {}), **({'d2_cond': True} if a.d2_cond else {})}
 
 def _same_model(a, old:ModelConfig, out):
     "Refuse architecture flags on resume that differ from the run's own model (`old`), naming them and the run's values."
     flags = [f for f, v in ((f'--model {a.model}', a.model), (f'--upsample {a.upsample}', a.upsample), (f'--down-pad {a.down_pad}', a.down_pad),
-                            ('--level-conditioned', a.level_conditioned)) if v]
+                            ('--level-conditioned', a.level_conditioned), ('--d2-cond', a.d2_cond)) if v]
     new = MODELS[a.model](**_arch(a)) if a.model else dataclasses.replace(old, **_arch(a))
     if diff := [f"{f.name}={getattr(old, f.name)!r}" for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(new, f.name)]:
         raise ValueError(f"{' '.join(flags)}: {out} was trained with {', '.join(diff)}; a run keeps its architecture "

@@ -41,7 +41,7 @@ def test_fewer_levels_than_samples_and_zero_dilation_are_refused():
 
 def test_tables_of_a_level_conditioned_config():
     "A level-conditioned G1 refuses a forward without level=; the tables pass one (they used to raise)."
-    from cali_sketch.models import architecture_table, summary_table
+    from cali_sketch.architecture import architecture_table, summary_table
     cfg = ModelConfig.small(level=True)
     assert architecture_table(G1(cfg), 32).count('\n') == architecture_table(G1(ModelConfig.small()), 32).count('\n')
     gf = lambda c: [r.split('|')[4].strip() for r in summary_table(c, sizes=(32,)).splitlines()[2:]]  # the GFLOPs column
