@@ -21,9 +21,20 @@ _SAME = (('data', 'path'), ('data', 'split'), ('data', 'count'), ('data', 'size'
          ('protocol', 'target'), ('protocol', 'corrupt'), ('protocol', 'val_fraction'), ('protocol', 'edge_tolerance_px'))
 _ROWS = (('P', 'PSNR'), ('P', 'SSIM'), ('P', 'L1'), ('R', 'edge-F1@2px'), ('R', 'chamfer'))
 
+def _sketch_options(ev:dict):
+    "An evaluation's sketch options with the fields added since it was written at their defaults, which leave the sketches as they were then."
+    p = ev.get('protocol', {}); d = p.get('corrupt')
+    if not isinstance(d, dict): return d
+    from dataclasses import asdict
+    from cali_sketch.humanlike import HumanConfig
+    from cali_sketch.corrupt import CorruptConfig
+    try: return asdict((HumanConfig if p.get('sketch') == 'human' else CorruptConfig)(**d))
+    except (TypeError, ValueError): return d  # a field or value this version does not know: compared as written
+
 def _check_same_faces(a:dict, b:dict, na:str, nb:str):
     for sec, key in _SAME:
         va, vb = a.get(sec, {}).get(key), b.get(sec, {}).get(key)
+        if (sec, key) == ('protocol', 'corrupt') and va != vb: va, vb = _sketch_options(a), _sketch_options(b)
         if va != vb: raise ValueError(f"{na} and {nb} were not evaluated on the same faces and sketches ({sec}.{key}: {va!r} vs {vb!r}): "
                                       "evaluate them together (`cali-sketch eval A B --data ...`) or with the same options")
 
@@ -95,6 +106,7 @@ def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panel
                    ) -> 'matplotlib.figure.Figure':
     "Forest plot: B - A with its interval per metric (panels) and severity (rows); green B better, red A better."
     from matplotlib.figure import Figure  # here, not at the top: `cali-sketch compare` draws only with --plot
+    from matplotlib.ticker import MaxNLocator
     metrics = list(dict.fromkeys(k for c in cmps for rs in c['rows'].values() for k in rs))
     fig = Figure(figsize=(2.3 * len(metrics), 0.4 + 1.25 * len(cmps)))
     axs = np.atleast_2d(fig.subplots(len(cmps), len(metrics), squeeze=False))
@@ -108,6 +120,7 @@ def plot_comparison(cmps:list[dict], # `compare_evals` results, one row of panel
                 col = '0.45' if r['verdict'] == 'no clear difference' else ('C2' if r['verdict'].startswith(f"{c['b']} better") else 'C3')
                 ax.errorbar(r['diff'], y, xerr=[[r['diff'] - r['lo']], [r['hi'] - r['diff']]], fmt='o', ms=4, color=col, capsize=3)
             ax.set_yticks(range(len(sevs)), sevs if j == 0 else []); ax.set_ylim(-0.6, len(sevs) - 0.4); ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(3))  # labels like -0.010 side by side in a 2.3-inch panel: at most 4 of them
             if i == 0: ax.set_title(m + {'higher': ' ↑', 'lower': ' ↓'}.get(better(m.split(' of ')[0]), ''), fontsize=8)
         axs[i, 0].set_ylabel(f"{c['b']}\n− {c['a']}", fontsize=7)
     fig.tight_layout(); return fig
