@@ -19,6 +19,7 @@ from .checkpoint import last_checkpoint
 from .evaluate import eval_faces, load_for_eval, evaluate_run, results_table, write_eval, _E_COLS
 from .variants import *
 from .variants import _merge
+from .compare import _sketch_options
 
 # %% auto #0
 __all__ = ['train_variant', 'plot_severity', 'sample_grid', 'reproduce', 'demo_data_for', 'reproduce_cli']
@@ -156,7 +157,7 @@ def reproduce(data, # prepared folder (train split for training, val split for e
     for v in names:
         evals[v] = evaluate_run(out/v, edata, severities, n, feature_distance=feature_distance, device=eval_device, split=split, progress=progress)
     prev = json.loads((out/'results.json').read_text()) if (out/'results.json').is_file() else {}  # other --variants of an earlier call stay, if trained and scored alike
-    how = lambda r: (r['data'], r['protocol'], r['backbones'].get('feature_distance'))
+    how = lambda r: (r['data'], {**r['protocol'], 'corrupt': _sketch_options(r)}, r['backbones'].get('feature_distance'))  # sketch options added since: at their defaults
     budget = lambda k: (lambda m: (m.get('steps'), m.get('minutes')))(json.loads((out/k/'variant.json').read_text())) if (out/k/'variant.json').is_file() else None
     evals = {**{k: r for k, r in prev.get('runs', {}).items() if k not in evals and budget(k) == (steps, per) and how(r) == how(evals[names[0]])}, **evals}  # each variant's own budget: --minutes is shared per call
     table, done = results_table(evals), {**{k: prev['steps_done'][k] for k in evals if k not in done}, **done}
