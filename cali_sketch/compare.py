@@ -12,6 +12,7 @@ from .figures import fig_to_png
 from .console import output_problem
 from .metrics import better, _fmt
 from .bootstrap import bootstrap_indices, mean_ci, paired_ci, verdict, _basic
+from .trunk import fd_shares_loss_trunk
 
 # %% auto #0
 __all__ = ['compare_evals', 'comparison_table', 'plot_comparison', 'model_intervals', 'intervals_table', 'compare_cli']
@@ -37,6 +38,11 @@ def _check_same_faces(a:dict, b:dict, na:str, nb:str):
         if (sec, key) == ('protocol', 'corrupt') and va != vb: va, vb = _sketch_options(a), _sketch_options(b)
         if va != vb: raise ValueError(f"{na} and {nb} were not evaluated on the same faces and sketches ({sec}.{key}: {va!r} vs {vb!r}): "
                                       "evaluate them together (`cali-sketch eval A B --data ...`) or with the same options")
+
+def _on_loss_trunk(ev:dict) -> bool|None:
+    "Was this evaluation's G2 trained on the trunk its FD-HEDVGG16 pools? Read from its configs, so older evaluations answer too."
+    fd = (ev.get('backbones') or {}).get('feature_distance') or ''
+    return fd_shares_loss_trunk('hed-vgg16' if fd.startswith('FD-HEDVGG16') else None, (ev.get('model') or {}).get('run_configs', {}))
 
 def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 'runs' of an eval.json)
                   b:dict, # model B's, on the same faces
@@ -75,6 +81,11 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
             d, lo, hi = paired_ci(ra[:k], rb[:k], level=level, full=full)
             rs[f'{m} of P'] = dict(metric=m, a=full[0], b=full[1], diff=d, lo=lo, hi=hi, verdict=verdict(m, lo, hi, na, nb, n), resamples=k)
         rows[s] = rs
+    ta, tb = _on_loss_trunk(a), _on_loss_trunk(b)
+    if None not in (ta, tb) and ta != tb and any(k.startswith('FD-HEDVGG16') for rs in rows.values() for k in rs):
+        on, off = (na, nb) if ta else (nb, na)
+        notes.append(f"FD-HEDVGG16: {on}'s G2 was trained with perceptual or style terms on the trunk it pools, {off}'s was not, "
+                     f"so it leans {on}'s way (check with --feature-distance random; chapter 42)")
     return {'a': na, 'b': nb, 'faces': n, 'level': level, 'resamples': resamples, 'seed': seed, 'rows': rows,
             'notes': list(dict.fromkeys(notes))}
 

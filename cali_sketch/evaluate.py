@@ -22,6 +22,7 @@ from .loading import read_networks, _load_into, _size_of, _variant  # one reader
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
 from .bootstrap import bootstrap_indices, fd_replicates
+from .trunk import perceptual_backbones, fd_shares_loss_trunk
 
 # %% auto #0
 __all__ = ['EvalModel', 'load_for_eval', 'sketch_config', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table',
@@ -195,7 +196,10 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             if boot is not None:
                 reps[key] = {f.fd_name: fd_replicates(np.concatenate(f.fake), np.concatenate(f.real), boot).tolist()
                              for f in (fd, fid_d) if f is not None and f.fd_name in r['P']}
-    cc = sketch_config(corrupt)
+    cc, rc = sketch_config(corrupt), model.info.get('run_configs', {})
+    if fd is not None and fd_shares_loss_trunk(feature_distance, rc):
+        notes.append(f"{fd.fd_name} pools the trunk this model's perceptual and style terms were trained on: against a model trained "
+                     "without them it leans this one's way (check with --feature-distance random)")
     if fd is not None and count <= fd.net.dim:
         notes.insert(0, f"{fd.fd_name} from {count} images of {fd.net.dim}-d features: singular covariances, strongly biased; "
                      "compare only between models evaluated on these same faces")
@@ -209,8 +213,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             'backbones': {'feature_distance': (f"{fd.fd_name}/{fd.kd_name}: Fréchet / kernel distances on {feature_distance} "
                                                "features, NOT FID/KID") if fd is not None else None,
                           'fid': fid_status,
-                          'perceptual_loss': sorted({c.get('backbone') for c in model.info.get('run_configs', {}).values()
-                                                     if c.get('stage') != 'scn' and c.get('backbone')})},
+                          'perceptual_loss': perceptual_backbones(rc), 'fd_shares_loss_trunk': fd_shares_loss_trunk(feature_distance, rc)},
             'results': results, 'notes': notes, 'seconds': round(time.perf_counter() - t0, 2),
             'per_face': per_face, 'bootstrap': {'faces': count, 'resamples': 0 if boot is None else bootstrap,
                                                 'seed': bootstrap_seed, 'replicates': reps}}
