@@ -58,7 +58,7 @@ class EvalModel:
     @classmethod
     def from_pipeline(cls, pipe:CaliSketch, name:str|None=None) -> EvalModel:
         "Wrap a `CaliSketch` pipeline (G1 and G2 already folded and on its device)."
-        info = {'model': asdict(pipe.config), **{k: v for k, v in getattr(pipe, 'info', {}).items() if k == 'sources'}}
+        info = {'model': asdict(pipe.config), **{k: v for k, v in getattr(pipe, 'info', {}).items() if k in ('sources', 'training')}}  # a shipped model's training facts
         m = cls(pipe.g1, pipe.g2, pipe.size, name or pipe.name, info, pipe.device); m.level = pipe.level
         return m
 
@@ -196,7 +196,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             if boot is not None:
                 reps[key] = {f.fd_name: fd_replicates(np.concatenate(f.fake), np.concatenate(f.real), boot).tolist()
                              for f in (fd, fid_d) if f is not None and f.fd_name in r['P']}
-    cc, rc = sketch_config(corrupt), model.info.get('run_configs', {})
+    cc, rc = sketch_config(corrupt), model.info.get('run_configs') or model.info.get('training') or {}
     if fd is not None and fd_shares_loss_trunk(feature_distance, rc):
         notes.append(f"{fd.fd_name} pools the trunk this model's perceptual and style terms were trained on: against a model trained "
                      "without them it leans this one's way (check with --feature-distance random)")

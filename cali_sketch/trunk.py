@@ -10,16 +10,18 @@ from .losses import IsnLossWeights
 __all__ = ['perceptual_backbones', 'fd_shares_loss_trunk']
 
 # %% ../nbs/41c_trunk.ipynb #5d0eb500
-def perceptual_backbones(run_configs:dict, # {stage: run config dict}, as `EvalModel.info['run_configs']`
+def _stages(run_configs) -> list[dict]: return list(run_configs.values()) if isinstance(run_configs, dict) else list(run_configs or ())
+
+def perceptual_backbones(run_configs:dict|list, # {stage: run config}, as `EvalModel.info['run_configs']`, or a shipped model's training facts
                         ) -> list[str]:
     "The backbones G2's perceptual or style terms were computed on, by its stages' configs (a stage with both at 0 used none)."
     d = IsnLossWeights()
     uses = lambda w: bool(w.get('perc', d.perc) or w.get('style', d.style))
-    return sorted({c['backbone'] for c in run_configs.values() if c.get('stage') != 'scn' and c.get('backbone') and uses(c.get('isn_loss') or {})})
+    return sorted({c['backbone'] for c in _stages(run_configs) if c.get('stage') != 'scn' and c.get('backbone') and uses(c.get('isn_loss') or {})})
 
 def fd_shares_loss_trunk(feature_distance:str|None, # the feature distance's backbone: 'hed-vgg16', 'random', None
-                         run_configs:dict, # {stage: run config dict} of the model evaluated
+                         run_configs:dict|list, # {stage: run config} of the model evaluated, or its list of training facts
                         ) -> bool|None:
     "Does the feature distance pool a trunk G2's perceptual or style terms were trained on? None: G2's training configs are unknown (an export)."
-    if not any(c.get('stage') != 'scn' for c in run_configs.values()): return None
+    if not any(c.get('stage') != 'scn' for c in _stages(run_configs)): return None
     return feature_distance == 'hed-vgg16' and 'hed-vgg16' in perceptual_backbones(run_configs)  # the 'random' FD trunk is no loss's
