@@ -85,7 +85,7 @@ def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 
     if None not in (ta, tb) and ta != tb and any(k.startswith('FD-HEDVGG16') for rs in rows.values() for k in rs):
         on, off = (na, nb) if ta else (nb, na)
         notes.append(f"FD-HEDVGG16: {on}'s G2 was trained with perceptual or style terms on the trunk it pools, {off}'s was not, "
-                     f"so it leans {on}'s way (check with --feature-distance random; chapter 42)")
+                     f"so it leans {on}'s way (check with --feature-distance random; chapter 41c)")
     return {'a': na, 'b': nb, 'faces': n, 'level': level, 'resamples': resamples, 'seed': seed, 'rows': rows,
             'notes': list(dict.fromkeys(notes))}
 
