@@ -12,7 +12,7 @@ from .figures import fig_to_png
 from .console import output_problem
 from .metrics import better, _fmt
 from .bootstrap import bootstrap_indices, mean_ci, paired_ci, verdict, _basic
-from .trunk import fd_shares_loss_trunk
+from .trunk import fd_shares_loss_trunk, training_configs
 
 # %% auto #0
 __all__ = ['compare_evals', 'comparison_table', 'plot_comparison', 'model_intervals', 'intervals_table', 'compare_cli']
@@ -42,7 +42,7 @@ def _check_same_faces(a:dict, b:dict, na:str, nb:str):
 def _on_loss_trunk(ev:dict) -> bool|None:
     "Was this evaluation's G2 trained on the trunk its FD-HEDVGG16 pools? Read from its configs, so older evaluations answer too."
     fd = (ev.get('backbones') or {}).get('feature_distance') or ''
-    return fd_shares_loss_trunk('hed-vgg16' if fd.startswith('FD-HEDVGG16') else None, (ev.get('model') or {}).get('run_configs') or (ev.get('model') or {}).get('training') or {})
+    return fd_shares_loss_trunk('hed-vgg16' if fd.startswith('FD-HEDVGG16') else None, training_configs(ev.get('model') or {}))
 
 def compare_evals(a:dict, # model A's evaluation (`evaluate_run`, or one of the 'runs' of an eval.json)
                   b:dict, # model B's, on the same faces

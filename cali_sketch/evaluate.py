@@ -22,7 +22,7 @@ from .loading import read_networks, _load_into, _size_of, _variant  # one reader
 from .metrics import ImageMetrics, EdgeMetrics, metrics_table
 from .fid import FeatureDistance, InceptionFeatures
 from .bootstrap import bootstrap_indices, fd_replicates
-from .trunk import perceptual_backbones, fd_shares_loss_trunk
+from .trunk import perceptual_backbones, fd_shares_loss_trunk, training_configs
 
 # %% auto #0
 __all__ = ['EvalModel', 'load_for_eval', 'sketch_config', 'eval_faces', 'evaluate_run', 'table_rows', 'results_table',
@@ -196,7 +196,7 @@ def evaluate_run(run, # run folder / checkpoint, a `CaliSketch`, or an `EvalMode
             if boot is not None:
                 reps[key] = {f.fd_name: fd_replicates(np.concatenate(f.fake), np.concatenate(f.real), boot).tolist()
                              for f in (fd, fid_d) if f is not None and f.fd_name in r['P']}
-    cc, rc = sketch_config(corrupt), model.info.get('run_configs') or model.info.get('training') or {}
+    cc, rc = sketch_config(corrupt), training_configs(model.info)
     if fd is not None and fd_shares_loss_trunk(feature_distance, rc):
         notes.append(f"{fd.fd_name} pools the trunk this model's perceptual and style terms were trained on: against a model trained "
                      "without them it leans this one's way (check with --feature-distance random)")

@@ -7,9 +7,14 @@ from __future__ import annotations
 from .losses import IsnLossWeights
 
 # %% auto #0
-__all__ = ['perceptual_backbones', 'fd_shares_loss_trunk']
+__all__ = ['training_configs', 'perceptual_backbones', 'fd_shares_loss_trunk']
 
 # %% ../nbs/41c_trunk.ipynb #5d0eb500
+def training_configs(info:dict, # a model's info, as `EvalModel.info` or an evaluation's 'model'
+                    ) -> dict|list:
+    "How the model was trained, as an evaluation keeps it: a run's {stage: config}, else a shipped model's training facts, else {}."
+    return info.get('run_configs') or info.get('training') or {}
+
 def _stages(run_configs) -> list[dict]: return list(run_configs.values()) if isinstance(run_configs, dict) else list(run_configs or ())
 
 def perceptual_backbones(run_configs:dict|list, # {stage: run config}, as `EvalModel.info['run_configs']`, or a shipped model's training facts
