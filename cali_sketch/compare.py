@@ -173,7 +173,9 @@ def intervals_table(mi:dict, # a `model_intervals` result
 
 # %% ../nbs/42d_compare.ipynb #b5244599
 def _compare_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog='cali-sketch compare', description='Paired bootstrap comparison of models evaluated on the same faces (cali-sketch eval files).')
+    ap = argparse.ArgumentParser(prog='cali-sketch compare', description='Paired bootstrap comparison of models evaluated on the same faces (cali-sketch eval files).',
+                         epilog='The intervals resample faces, for these trained networks: they do not cover training a recipe again '
+                                'with another seed (chapter 41b; two seeds of one small SCN differ by up to 0.003 edge F1).')
     ap.add_argument('evals', nargs='+', metavar='EVAL.json', help='files written by `cali-sketch eval`')
     ap.add_argument('--a', metavar='NAME', help='the model to compare against (default: the first)')
     ap.add_argument('--b', nargs='+', metavar='NAME', help='the models compared with it (default: every other)')
